@@ -1,0 +1,131 @@
+//! TILE_DESC: what kind of tile a TCU sits in (set by the hardware).
+//!
+//! tilekit's addition: [`Isa::HostNative`], the ISA of simulated cores that
+//! run native executables on the host. Accelerator kinds are not encoded
+//! here at all: they are names in the board description and the window ROM.
+
+use crate::field::{Field, FieldOverflow};
+
+/// TILE_DESC: tile type.
+pub const TD_TYPE: Field = Field::new("type", 5, 0, "tile type (0 compute, 1 memory)");
+/// TILE_DESC: instruction set.
+pub const TD_ISA: Field = Field::new("isa", 10, 6, "ISA of the compute unit");
+/// TILE_DESC: attributes.
+pub const TD_ATTR: Field = Field::new("attr", 27, 11, "attribute bits");
+/// TILE_DESC: memory size.
+pub const TD_MEM: Field = Field::new("mem", 63, 28, "tile-internal memory in 4 KiB pages");
+
+macro_rules! enumeration {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $num:literal => $s:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        pub enum $name { $($(#[$vm])* $var = $num,)* }
+
+        impl $name {
+            /// Every value, in numeric order.
+            pub const ALL: &'static [$name] = &[$($name::$var,)*];
+
+            /// The name.
+            pub const fn name(self) -> &'static str {
+                match self { $($name::$var => $s,)* }
+            }
+        }
+
+        impl TryFrom<u64> for $name {
+            type Error = UnknownValue;
+            fn try_from(raw: u64) -> Result<Self, UnknownValue> {
+                match raw {
+                    $($num => Ok($name::$var),)*
+                    other => Err(UnknownValue { what: stringify!($name), value: other }),
+                }
+            }
+        }
+    };
+}
+
+/// A TILE_DESC value the spec (or tilekit) does not define.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} value {value} in TILE_DESC")]
+pub struct UnknownValue {
+    /// Which field.
+    pub what: &'static str,
+    /// The rejected number.
+    pub value: u64,
+}
+
+enumeration! {
+    /// The tile type.
+    TileType {
+        /// A compute tile (core or accelerator).
+        Compute = 0 => "compute",
+        /// A memory tile.
+        Memory = 1 => "memory",
+    }
+}
+
+enumeration! {
+    /// The compute unit's instruction set.
+    Isa {
+        /// No programmable core (memory tiles, fixed-function units).
+        None = 0 => "none",
+        /// 64-bit RISC-V.
+        RiscV64 = 1 => "riscv64",
+        /// 32-bit RISC-V.
+        RiscV32 = 2 => "riscv32",
+        /// tilekit extension: a simulated core running native executables
+        /// of the host (x86-64 Linux). Never reported by hardware.
+        HostNative = 31 => "host-native",
+    }
+}
+
+impl Isa {
+    /// Whether this code is tilekit's, not the spec's.
+    pub const fn is_tilekit_extension(self) -> bool {
+        matches!(self, Isa::HostNative)
+    }
+}
+
+/// The decoded TILE_DESC register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TileDesc {
+    /// Tile type.
+    pub tile_type: TileType,
+    /// Instruction set.
+    pub isa: Isa,
+    /// Attribute bits (17 bits).
+    pub attr: u32,
+    /// Tile-internal memory in 4 KiB pages.
+    pub mem_pages: u64,
+}
+
+/// Why a TILE_DESC value does not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TileDescError {
+    /// A type or ISA value that is not defined.
+    #[error(transparent)]
+    Unknown(#[from] UnknownValue),
+    /// A value does not fit its field.
+    #[error(transparent)]
+    Field(#[from] FieldOverflow),
+}
+
+impl TileDesc {
+    /// Decodes a raw TILE_DESC value.
+    pub fn from_raw(raw: u64) -> Result<Self, TileDescError> {
+        Ok(Self {
+            tile_type: TileType::try_from(TD_TYPE.get(raw))?,
+            isa: Isa::try_from(TD_ISA.get(raw))?,
+            attr: TD_ATTR.get(raw) as u32,
+            mem_pages: TD_MEM.get(raw),
+        })
+    }
+
+    /// Encodes the register; fails if a value does not fit.
+    pub fn to_raw(&self) -> Result<u64, FieldOverflow> {
+        let r = TD_TYPE.set(0, self.tile_type as u64)?;
+        let r = TD_ISA.set(r, self.isa as u64)?;
+        let r = TD_ATTR.set(r, self.attr.into())?;
+        TD_MEM.set(r, self.mem_pages)
+    }
+}
