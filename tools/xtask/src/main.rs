@@ -4,9 +4,11 @@
 //! - `cargo xtask ci` runs every check CI runs (see `docs/ci.md`).
 //! - `cargo xtask gen-docs` regenerates the generated parts of `docs/`.
 //! - `cargo xtask layering` checks the dependency and `unsafe` rules.
+//! - `cargo xtask demo` builds every binary and runs the main job.
 #![forbid(unsafe_code)]
 
 mod ci;
+mod demo;
 mod layering;
 mod steps;
 mod tcu_reference;
@@ -36,6 +38,8 @@ enum Command {
     },
     /// Check the workspace's layering and `unsafe` rules.
     Layering,
+    /// Build every binary and run the main job (what exists of it).
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         Command::Ci(args) => ci::run(&root, &args),
         Command::GenDocs { check } => tcu_reference::gen_docs(&root, check),
         Command::Layering => layering::check_workspace(&root),
+        Command::Demo => demo::run(&root),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
