@@ -1,5 +1,6 @@
 //! Property tests: every encoding round-trips, every out-of-range value is
 //! rejected, and decoding arbitrary register words never panics.
+#![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
 
 use proptest::prelude::*;
 use tcu_mmio::cmd::{CommandStatus, EXT_CMD_ARG, ExtCmdStatus, INV_EP_EP, INV_EP_FORCE};
@@ -118,10 +119,10 @@ proptest! {
 
     #[test]
     fn decoding_any_words_never_panics_and_re_encodes(w in any::<[u64; 3]>()) {
-        if let Ok(cfg) = EpConfig::from_regs(w) {
-            if cfg != EpConfig::Invalid {
-                prop_assert_eq!(cfg.to_regs().unwrap(), w);
-            }
+        if let Ok(cfg) = EpConfig::from_regs(w)
+            && cfg != EpConfig::Invalid
+        {
+            prop_assert_eq!(cfg.to_regs().unwrap(), w);
         }
     }
 
