@@ -59,7 +59,9 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, thiserror::Error)]
 pub enum BoardError {
     /// The file could not be read.
-    #[error("{path}: cannot read the board file: {source}")]
+    #[error(
+        "{path}: cannot read the board file: {source}\n  fix: check the path; the shipped boards are in boards/"
+    )]
     Io {
         /// The path.
         path: String,

@@ -1,0 +1,34 @@
+//! `tilekit board`: check, show and describe board files.
+
+mod check;
+mod schema;
+mod show;
+
+use clap::Subcommand;
+
+use crate::exit::Exit;
+
+/// Subcommands of `tilekit board`.
+#[derive(Subcommand, Debug)]
+pub enum BoardCommand {
+    /// Check board files: YAML 1.1/1.2 safety, structure and every semantic rule.
+    Check(check::Args),
+    /// Show a board's tiles and endpoints as a table, JSON or Graphviz DOT.
+    Show(show::Args),
+    /// Print the JSON Schema of board files (for editors and CI).
+    Schema(schema::Args),
+}
+
+/// Runs a `tilekit board` subcommand.
+pub fn run(cmd: BoardCommand) -> anyhow::Result<Exit> {
+    match cmd {
+        BoardCommand::Check(a) => check::run(&a),
+        BoardCommand::Show(a) => show::run(&a),
+        BoardCommand::Schema(a) => schema::run(&a),
+    }
+}
+
+/// The names boards may use: built-in accelerator kinds and models.
+pub fn catalog() -> board_schema::Catalog {
+    board_schema::Catalog::builtin()
+}

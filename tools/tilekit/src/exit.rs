@@ -1,0 +1,21 @@
+//! The exit codes of every tilekit command (documented in docs/cli.md).
+
+use std::process::ExitCode;
+
+/// How a command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked.
+    Success,
+    /// The check or the operation failed (invalid board, failing test, …).
+    Failed,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        match e {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Failed => ExitCode::from(1),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `tilekit`: the command line of the tilekit SDK.
+//!
+//! Conventions every subcommand follows (docs/cli.md):
+//! - clap derive, one module per subcommand;
+//! - `-v`/`-q` set the log level (logs go to stderr through `tracing`;
+//!   `TILEKIT_LOG` takes an env-filter directive);
+//! - data goes to stdout, and `--json` prints it for scripts;
+//! - exit codes: 0 success, 1 the check or operation failed, 2 usage error,
+//!   3 the board or the machine is not available.
+#![forbid(unsafe_code)]
+
+mod board;
+mod exit;
+
+use std::process::ExitCode;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+/// Describe, bring up and test TCU boards — simulated or on PCIe.
+#[derive(Parser, Debug)]
+#[command(name = "tilekit", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 failed, 2 usage error, 3 board or machine unavailable.\nDocumentation: docs/cli.md"
+)]
+struct Cli {
+    /// More log output (repeat for more).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Less log output (repeat for less).
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "verbose")]
+    quiet: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check, show and describe board files.
+    #[command(subcommand)]
+    Board(board::BoardCommand),
+}
+
+fn init_logging(verbose: u8, quiet: u8) {
+    let level = match (verbose, quiet) {
+        (0, 0) => "warn",
+        (_, 1) => "error",
+        (_, q) if q > 1 => "off",
+        (1, _) => "info",
+        (2, _) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TILEKIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let result = match cli.command {
+        Command::Board(cmd) => board::run(cmd),
+    };
+    match result {
+        Ok(code) => code.into(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            exit::Exit::Failed.into()
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Snapshot tests of the CLI: help texts, outputs and error messages, with
+//! their exit codes. Paths are relative to the workspace root so snapshots
+//! do not depend on where the checkout lives.
+#![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `tilekit ARGS` in the workspace root; returns "exit: N" + stdout + stderr.
+fn tilekit(args: &[&str]) -> (i32, String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_tilekit"))
+        .args(args)
+        .current_dir(root)
+        .env_remove("TILEKIT_LOG")
+        .env_remove("TILEKIT_BOARD")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn transcript(args: &[&str]) -> String {
+    let (code, stdout, stderr) = tilekit(args);
+    format!(
+        "$ tilekit {}\nexit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+        args.join(" ")
+    )
+}
+
+#[test]
+fn help_texts() {
+    for args in [
+        &["--help"][..],
+        &["board", "--help"],
+        &["board", "check", "--help"],
+        &["board", "show", "--help"],
+        &["board", "schema", "--help"],
+    ] {
+        let name = args.join("_").replace("--", "");
+        insta::assert_snapshot!(name, transcript(args));
+    }
+}
+
+#[test]
+fn board_check_passes_shipped_boards() {
+    insta::assert_snapshot!(transcript(&[
+        "board",
+        "check",
+        "boards/minimal.yaml",
+        "boards/demo.yaml"
+    ]));
+}
+
+#[test]
+fn board_check_reports_location_and_fix() {
+    let (code, _, _) = tilekit(&[
+        "board",
+        "check",
+        "board-support/schema/tests/invalid/B06-too-many-eps.yaml",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(transcript(&[
+        "board",
+        "check",
+        "boards/minimal.yaml",
+        "board-support/schema/tests/invalid/B06-too-many-eps.yaml",
+        "board-support/schema/tests/invalid/Y01-yaml11-boolean.yaml",
+    ]));
+}
+
+#[test]
+fn board_check_missing_file() {
+    insta::assert_snapshot!(transcript(&["board", "check", "boards/no-such-board.yaml"]));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, stderr) = tilekit(&["board", "check"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("FILE"), "{stderr}");
+    let (code, _, _) = tilekit(&["board", "frobnicate"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn board_check_json_parses() {
+    let (code, stdout, _) = tilekit(&[
+        "board",
+        "check",
+        "--json",
+        "boards/minimal.yaml",
+        "board-support/schema/tests/invalid/B04-duplicate-id.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v[0]["ok"], true);
+    assert_eq!(v[1]["ok"], false);
+    assert_eq!(v[1]["diagnostics"][0]["line"], 6);
+    assert!(
+        v[1]["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("B04")
+    );
+}
+
+#[test]
+fn board_show_table_dot_and_json() {
+    insta::assert_snapshot!(transcript(&["board", "show", "boards/minimal.yaml"]));
+    insta::assert_snapshot!(transcript(&[
+        "board",
+        "show",
+        "--dot",
+        "boards/minimal.yaml"
+    ]));
+    let (code, stdout, _) = tilekit(&["board", "show", "--json", "boards/demo.yaml"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["name"], "demo");
+    assert_eq!(v["tiles"].as_array().unwrap().len(), 12);
+}
+
+#[test]
+fn board_schema_is_json() {
+    let (code, stdout, _) = tilekit(&["board", "schema"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["title"], "Board");
+    assert!(v["properties"]["tiles"].is_object());
+}
