@@ -3,7 +3,8 @@
 //! The main job is the camera pipeline on the simulated board (a raw frame
 //! through the ISP and AES-CTR tiles into a file). Until the simulated
 //! board, the kernel, the SDK and the accelerators exist, this runs what
-//! exists — a tour of the TCU encodings of `tcu-mmio` — and says so.
+//! exists — the demo board shown by `tilekit board show`, and a tour of the
+//! TCU encodings of `tcu-mmio` — and says so.
 
 use std::path::Path;
 use std::process::Command;
