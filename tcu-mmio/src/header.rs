@@ -138,6 +138,13 @@ impl Header {
         })
     }
 
+    /// The 32 bytes as they stand in a receive slot.
+    pub fn to_bytes(&self) -> [u8; HEADER_SIZE] {
+        let mut out = [0u8; HEADER_SIZE];
+        out.copy_from_slice(self.as_bytes());
+        out
+    }
+
     /// Reads a header from the first 32 bytes of `bytes` (a copied slot).
     pub fn read_from(bytes: &[u8]) -> Option<Self> {
         Header::read_from_prefix(bytes).ok().map(|(h, _)| h)

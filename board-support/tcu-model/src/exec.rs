@@ -1,0 +1,474 @@
+//! Command execution: SEND, REPLY, READ, WRITE, FETCH_MSG, ACK_MSG, SLEEP,
+//! the receive side, and INV_EP — following the spec's pseudo code, with a
+//! [`Rule`] at every error branch.
+
+use tcu_mmio::cmd::{CommandStatus, INV_EP_EP, INV_EP_FORCE};
+use tcu_mmio::ep::{Credits, EpConfig, MemEp, Perm, RecvEp, SendEp};
+use tcu_mmio::header::{HEADER_SIZE, Header, HeaderInfo};
+use tcu_mmio::regs::MMIO_BASE;
+use tcu_mmio::{ActId, CmdOp, Code, EpId, Label, TileId};
+
+use crate::{Access, Model, Rule};
+
+/// Messages must start 16-byte aligned in local memory.
+const MSG_ALIGN: u64 = 16;
+
+impl Model {
+    fn idx(&self, id: TileId) -> Option<usize> {
+        self.index.get(&id).copied()
+    }
+
+    /// Copies local memory of tile `i`; `None` outside it.
+    fn local_read(&self, i: usize, addr: u64, len: u64) -> Option<Vec<u8>> {
+        let r = self.tiles[i].local?;
+        let off = r.translate(addr, len)?;
+        let mut buf = vec![0; usize::try_from(len).ok()?];
+        self.backings.get(r.backing.0)?.read(off, &mut buf);
+        Some(buf)
+    }
+
+    fn local_write(&mut self, i: usize, addr: u64, data: &[u8]) -> bool {
+        let Some(r) = self.tiles[i].local else {
+            return false;
+        };
+        let Some(off) = r.translate(addr, data.len() as u64) else {
+            return false;
+        };
+        match self.backings.get_mut(r.backing.0) {
+            Some(b) => {
+                b.write(off, data);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs the command just written to COMMAND of tile `i`.
+    pub(crate) fn exec_command(&mut self, i: usize) {
+        let raw = self.tiles[i].command;
+        let op = CmdOp::try_from(tcu_mmio::cmd::CMD_OP.get(raw));
+        let ep = EpId(tcu_mmio::cmd::CMD_EP.get(raw) as u16);
+        let arg0 = tcu_mmio::cmd::CMD_ARG0.get(raw) as u32;
+        let result = match op {
+            Ok(CmdOp::Idle) => Ok(()),
+            Ok(CmdOp::Send) => self.cmd_send(i, ep, arg0),
+            Ok(CmdOp::Reply) => self.cmd_reply(i, ep, arg0),
+            Ok(CmdOp::Read) => self.cmd_mem(i, ep, false),
+            Ok(CmdOp::Write) => self.cmd_mem(i, ep, true),
+            Ok(CmdOp::FetchMsg) => self.cmd_fetch(i, ep),
+            Ok(CmdOp::AckMsg) => self.cmd_ack(i, ep, arg0),
+            Ok(CmdOp::Sleep) => match self.sleep_ready(i, EpId(arg0 as u16)) {
+                Ok(true) => Ok(()),
+                // Stays pending: COMMAND keeps op SLEEP until a message comes.
+                Ok(false) => return,
+                Err(rule) => Err(rule),
+            },
+            Err(_) => Err(Rule::CmdUnknown),
+        };
+        self.finish(i, ep, arg0, result);
+    }
+
+    fn finish(&mut self, i: usize, ep: EpId, arg0: u32, result: Result<(), Rule>) {
+        let error = match result {
+            Ok(()) => Code::None,
+            Err(rule) => rule.code().unwrap_or(Code::Abort),
+        };
+        let st = CommandStatus {
+            op: CmdOp::Idle,
+            ep,
+            error,
+            arg0,
+        };
+        self.tiles[i].command = st.encode();
+        self.events.push(self.tiles[i].id);
+    }
+
+    fn check_act(&self, i: usize, act: ActId) -> bool {
+        self.tiles[i].cur_act() == act
+    }
+
+    fn cmd_send(&mut self, i: usize, ep: EpId, arg0: u32) -> Result<(), Rule> {
+        let EpConfig::Send(s) = self.tiles[i].ep(ep) else {
+            return Err(Rule::SendNoSep);
+        };
+        if !self.check_act(i, s.act) {
+            return Err(Rule::SendForeign);
+        }
+        if s.reply {
+            return Err(Rule::SendReplyEp);
+        }
+        let (addr, size) = (self.tiles[i].data_addr, self.tiles[i].data_size);
+        let payload = self.message_payload(i, addr, size, s.msg_size_log2)?;
+        if !s.cur_credits.is_unlimited() && s.cur_credits.raw() == 0 {
+            return Err(Rule::SendNoCredits);
+        }
+        let reply_ep = EpId(arg0 as u16);
+        let reply_size_log2 = if reply_ep.is_invalid() {
+            0
+        } else {
+            match self.tiles[i].ep(reply_ep) {
+                EpConfig::Receive(r) => r.slot_size_log2,
+                _ => return Err(Rule::SendReplyRep),
+            }
+        };
+        let info = HeaderInfo {
+            reply: false,
+            reply_size_log2: reply_size_log2.min(15),
+            sender_tile: self.tiles[i].id,
+            length: payload.len() as u16,
+            sender_ep: if s.cur_credits.is_unlimited() {
+                EpId::INVALID
+            } else {
+                ep
+            },
+            reply_ep,
+            reply_label: Label(self.tiles[i].arg1),
+            label: s.label,
+        };
+        self.deliver(s.target_tile, s.target_ep, &info, &payload)?;
+        if !s.cur_credits.is_unlimited() {
+            let mut s2 = s;
+            s2.cur_credits = Credits::new(s.cur_credits.raw() - 1).unwrap_or(s.cur_credits);
+            self.tiles[i].set_ep(ep, &EpConfig::Send(s2));
+        }
+        Ok(())
+    }
+
+    /// Checks and copies a message's payload from local memory.
+    fn message_payload(
+        &self,
+        i: usize,
+        addr: u64,
+        size: u64,
+        msg_size_log2: u8,
+    ) -> Result<Vec<u8>, Rule> {
+        if !addr.is_multiple_of(MSG_ALIGN) {
+            return Err(Rule::SendUnaligned);
+        }
+        let max = 1u64
+            .checked_shl(u32::from(msg_size_log2))
+            .unwrap_or(u64::MAX);
+        if size.saturating_add(HEADER_SIZE as u64) > max
+            || size > tcu_mmio::header::HDR_LENGTH.max()
+        {
+            return Err(Rule::SendMsgSize);
+        }
+        self.local_read(i, addr, size).ok_or(Rule::SendLocalMem)
+    }
+
+    /// The receive side: places a message in a slot of `tgt_ep` at `tgt`.
+    fn deliver(
+        &mut self,
+        tgt: TileId,
+        tgt_ep: EpId,
+        info: &HeaderInfo,
+        payload: &[u8],
+    ) -> Result<(), Rule> {
+        let Some(t) = self.idx(tgt) else {
+            return Err(Rule::SendNoc);
+        };
+        let EpConfig::Receive(mut r) = self.tiles[t].ep(tgt_ep) else {
+            return Err(Rule::RecvGone);
+        };
+        let slot_size = 1u64
+            .checked_shl(u32::from(r.slot_size_log2))
+            .unwrap_or(u64::MAX);
+        if (HEADER_SIZE + payload.len()) as u64 > slot_size {
+            return Err(Rule::RecvTooBig);
+        }
+        let count = 1u32 << r.slots_log2;
+        let slot = (0..count)
+            .map(|k| (u32::from(r.wpos) + k) % count)
+            .find(|s| r.occupied & (1 << s) == 0)
+            .ok_or(Rule::RecvNoSpace)?;
+        let wants_reply = !info.reply && !info.reply_ep.is_invalid();
+        let reply_ep = if wants_reply {
+            if r.reply_eps.is_invalid() {
+                return Err(Rule::RecvRepliesDisabled);
+            }
+            let e = u32::from(r.reply_eps.raw()) + slot;
+            if e >= u32::from(self.tiles[t].layout.eps()) {
+                return Err(Rule::RecvInvRplEps);
+            }
+            Some(EpId(e as u16))
+        } else {
+            None
+        };
+        let header = Header::new(info).map_err(|_| Rule::RecvTooBig)?;
+        let mut bytes = header.to_bytes().to_vec();
+        bytes.extend_from_slice(payload);
+        let at = r
+            .buf_addr
+            .checked_add(u64::from(slot) << r.slot_size_log2)
+            .ok_or(Rule::RecvBufMem)?;
+        if !self.local_write(t, at, &bytes) {
+            return Err(Rule::RecvBufMem);
+        }
+        if let Some(e) = reply_ep {
+            let reply = SendEp {
+                act: r.act,
+                cur_credits: Credits::new(1).unwrap_or(Credits::UNLIMITED),
+                max_credits: Credits::new(1).unwrap_or(Credits::UNLIMITED),
+                msg_size_log2: info.reply_size_log2,
+                credit_ep: info.sender_ep,
+                reply: true,
+                target_tile: info.sender_tile,
+                target_ep: info.reply_ep,
+                label: info.reply_label,
+            };
+            self.tiles[t].set_ep(e, &EpConfig::Send(reply));
+        }
+        r.occupied |= 1 << slot;
+        r.unread |= 1 << slot;
+        r.wpos = ((slot + 1) % count) as u8;
+        self.tiles[t].set_ep(tgt_ep, &EpConfig::Receive(r));
+        if info.reply {
+            self.return_credit(t, info.reply_ep);
+        }
+        self.wake_sleeper(t, tgt_ep);
+        self.events.push(tgt);
+        Ok(())
+    }
+
+    /// A reply arrived: the send EP it answers (header `rep` = the reply
+    /// EP's crd_ep) gets its credit back.
+    fn return_credit(&mut self, t: usize, crd_ep: EpId) {
+        if let EpConfig::Send(mut s) = self.tiles[t].ep(crd_ep)
+            && !s.cur_credits.is_unlimited()
+            && s.cur_credits.raw() < s.max_credits.raw()
+        {
+            s.cur_credits = Credits::new(s.cur_credits.raw() + 1).unwrap_or(s.cur_credits);
+            self.tiles[t].set_ep(crd_ep, &EpConfig::Send(s));
+        }
+    }
+
+    /// Completes a pending SLEEP of tile `t` if it waits for `ep` or any EP.
+    fn wake_sleeper(&mut self, t: usize, ep: EpId) {
+        let raw = self.tiles[t].command;
+        if let Ok(st) = CommandStatus::decode(raw) {
+            let waits_for = EpId(st.arg0 as u16);
+            if st.op == CmdOp::Sleep && (waits_for.is_invalid() || waits_for == ep) {
+                self.finish(t, st.ep, st.arg0, Ok(()));
+            }
+        }
+    }
+
+    /// SLEEP returns at once if a message is unread on `ep` (any receive EP
+    /// of the current activity for 0xFFFF).
+    fn sleep_ready(&self, i: usize, ep: EpId) -> Result<bool, Rule> {
+        let t = &self.tiles[i];
+        if ep.is_invalid() {
+            return Ok((0..t.layout.eps()).any(|e| matches!(t.ep(EpId(e)), EpConfig::Receive(r) if r.unread != 0 && r.act == t.cur_act())));
+        }
+        match t.ep(ep) {
+            EpConfig::Receive(r) => Ok(r.unread != 0),
+            _ => Err(Rule::SleepNoRep),
+        }
+    }
+
+    fn recv_ep(&self, i: usize, ep: EpId, not_rep: Rule, foreign: Rule) -> Result<RecvEp, Rule> {
+        let EpConfig::Receive(r) = self.tiles[i].ep(ep) else {
+            return Err(not_rep);
+        };
+        if !self.check_act(i, r.act) {
+            return Err(foreign);
+        }
+        Ok(r)
+    }
+
+    /// The slot an offset names, if it is the start of an occupied slot.
+    fn slot_of(r: &RecvEp, off: u32) -> Option<u32> {
+        let slot = off >> r.slot_size_log2;
+        let aligned = u64::from(off) & ((1u64 << r.slot_size_log2) - 1) == 0;
+        (aligned && slot < (1 << r.slots_log2) && r.occupied & (1 << slot) != 0).then_some(slot)
+    }
+
+    fn cmd_reply(&mut self, i: usize, ep: EpId, off: u32) -> Result<(), Rule> {
+        let mut r = self.recv_ep(i, ep, Rule::ReplyNoRep, Rule::ReplyForeign)?;
+        let slot = Self::slot_of(&r, off).ok_or(Rule::ReplyMsgOff)?;
+        if r.reply_eps.is_invalid() {
+            return Err(Rule::ReplyDisabled);
+        }
+        let rep_id = EpId(r.reply_eps.raw().wrapping_add(slot as u16));
+        let EpConfig::Send(rep) = self.tiles[i].ep(rep_id) else {
+            return Err(Rule::ReplyNoSep);
+        };
+        if !rep.reply {
+            return Err(Rule::ReplyNoSep);
+        }
+        let (addr, size) = (self.tiles[i].data_addr, self.tiles[i].data_size);
+        let payload = self.message_payload(i, addr, size, rep.msg_size_log2)?;
+        let info = HeaderInfo {
+            reply: true,
+            reply_size_log2: 0,
+            sender_tile: self.tiles[i].id,
+            length: payload.len() as u16,
+            sender_ep: EpId::INVALID,
+            // For a reply, `rep` names the requester's send EP that gets
+            // the credit back.
+            reply_ep: rep.credit_ep,
+            reply_label: Label(0),
+            label: rep.label,
+        };
+        self.deliver(rep.target_tile, rep.target_ep, &info, &payload)?;
+        self.tiles[i].set_ep(rep_id, &EpConfig::Invalid);
+        r = match self.tiles[i].ep(ep) {
+            EpConfig::Receive(now) => now,
+            _ => r,
+        };
+        r.occupied &= !(1 << slot);
+        r.unread &= !(1 << slot);
+        self.tiles[i].set_ep(ep, &EpConfig::Receive(r));
+        Ok(())
+    }
+
+    fn cmd_fetch(&mut self, i: usize, ep: EpId) -> Result<(), Rule> {
+        let mut r = self.recv_ep(i, ep, Rule::FetchNoRep, Rule::FetchForeign)?;
+        let count = 1u32 << r.slots_log2;
+        let found = (0..count)
+            .map(|k| (u32::from(r.rpos) + k) % count)
+            .find(|s| r.unread & (1 << s) != 0);
+        self.tiles[i].arg1 = match found {
+            Some(slot) => {
+                r.unread &= !(1 << slot);
+                r.rpos = ((slot + 1) % count) as u8;
+                self.tiles[i].set_ep(ep, &EpConfig::Receive(r));
+                u64::from(slot) << r.slot_size_log2
+            }
+            None => u64::MAX,
+        };
+        Ok(())
+    }
+
+    fn cmd_ack(&mut self, i: usize, ep: EpId, off: u32) -> Result<(), Rule> {
+        let mut r = self.recv_ep(i, ep, Rule::AckNoRep, Rule::AckForeign)?;
+        let slot = Self::slot_of(&r, off).ok_or(Rule::AckMsgOff)?;
+        r.occupied &= !(1 << slot);
+        r.unread &= !(1 << slot);
+        self.tiles[i].set_ep(ep, &EpConfig::Receive(r));
+        if !r.reply_eps.is_invalid() {
+            let rep = EpId(r.reply_eps.raw().wrapping_add(slot as u16));
+            if matches!(self.tiles[i].ep(rep), EpConfig::Send(s) if s.reply) {
+                self.tiles[i].set_ep(rep, &EpConfig::Invalid);
+            }
+        }
+        Ok(())
+    }
+
+    fn cmd_mem(&mut self, i: usize, ep: EpId, write: bool) -> Result<(), Rule> {
+        let EpConfig::Memory(m) = self.tiles[i].ep(ep) else {
+            return Err(Rule::MemNoMep);
+        };
+        if !self.check_act(i, m.act) {
+            return Err(Rule::MemForeign);
+        }
+        if !m.perm.contains(if write { Perm::W } else { Perm::R }) {
+            return Err(Rule::MemNoPerm);
+        }
+        let (addr, size, offset) = (
+            self.tiles[i].data_addr,
+            self.tiles[i].data_size,
+            self.tiles[i].arg1,
+        );
+        let end = offset.checked_add(size).ok_or(Rule::MemBounds)?;
+        if end > m.size {
+            return Err(Rule::MemBounds);
+        }
+        let remote = m.addr.checked_add(offset).ok_or(Rule::MemBounds)?;
+        if write {
+            let data = self.local_read(i, addr, size).ok_or(Rule::MemLocal)?;
+            self.remote_write(&m, remote, &data)
+        } else {
+            // Check the local side first so a failing READ changes nothing.
+            if self.tiles[i]
+                .local
+                .and_then(|r| r.translate(addr, size))
+                .is_none()
+            {
+                return Err(Rule::MemLocal);
+            }
+            let data = self.remote_read(&m, remote, size)?;
+            if self.local_write(i, addr, &data) {
+                Ok(())
+            } else {
+                Err(Rule::MemLocal)
+            }
+        }
+    }
+
+    /// Reads remote memory or, at MMIO_BASE and above, remote registers.
+    fn remote_read(&self, m: &MemEp, addr: u64, size: u64) -> Result<Vec<u8>, Rule> {
+        let t = self.idx(m.target_tile).ok_or(Rule::MemNoc)?;
+        if addr >= MMIO_BASE {
+            let words = register_words(addr, size)?;
+            let mut out = Vec::with_capacity(size as usize);
+            for k in 0..words {
+                out.extend_from_slice(
+                    &self
+                        .read_reg(m.target_tile, addr - MMIO_BASE + k * 8)
+                        .to_le_bytes(),
+                );
+            }
+            return Ok(out);
+        }
+        self.local_read(t, addr, size).ok_or(Rule::MemRemote)
+    }
+
+    /// Writes remote memory or, at MMIO_BASE and above, remote registers
+    /// (as remote accesses: the NoC is modelled literally).
+    fn remote_write(&mut self, m: &MemEp, addr: u64, data: &[u8]) -> Result<(), Rule> {
+        let t = self.idx(m.target_tile).ok_or(Rule::MemNoc)?;
+        if addr >= MMIO_BASE {
+            register_words(addr, data.len() as u64)?;
+            for (k, chunk) in data.chunks(8).enumerate() {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(chunk);
+                self.write_reg(
+                    m.target_tile,
+                    addr - MMIO_BASE + k as u64 * 8,
+                    u64::from_le_bytes(w),
+                    Access::Remote,
+                );
+            }
+            return Ok(());
+        }
+        if self.local_write(t, addr, data) {
+            Ok(())
+        } else {
+            Err(Rule::MemRemote)
+        }
+    }
+
+    /// INV_EP: invalidates an EP; returns the unread mask of a receive EP.
+    pub(crate) fn inv_ep(&mut self, i: usize, arg: u64) -> Result<u64, Rule> {
+        let ep = EpId(INV_EP_EP.get(arg) as u16);
+        let force = INV_EP_FORCE.get(arg) != 0;
+        if usize::from(ep.raw()) >= self.tiles[i].eps.len() {
+            return Err(Rule::InvEpRange);
+        }
+        let unread = match self.tiles[i].ep(ep) {
+            EpConfig::Send(s)
+                if !force && !s.cur_credits.is_unlimited() && s.cur_credits != s.max_credits =>
+            {
+                return Err(Rule::InvEpCredits);
+            }
+            EpConfig::Receive(r) => u64::from(r.unread),
+            _ => 0,
+        };
+        if let Some(w) = self.tiles[i].eps.get_mut(usize::from(ep.raw())) {
+            *w = [0; 3];
+        }
+        Ok(unread)
+    }
+}
+
+/// Register accesses through a memory EP move whole 64-bit registers.
+fn register_words(addr: u64, size: u64) -> Result<u64, Rule> {
+    if !addr.is_multiple_of(8)
+        || !size.is_multiple_of(8)
+        || addr - MMIO_BASE + size > tcu_mmio::regs::REGION_SIZE
+    {
+        return Err(Rule::MemRemote);
+    }
+    Ok(size / 8)
+}

@@ -1,0 +1,76 @@
+//! Memory the model reads and writes: backings (a memory tile's DRAM, an
+//! accelerator's local buffers) and regions of them (a core's DRAM slice).
+//!
+//! The model copies in and out of backings; it never holds a reference into
+//! memory another process may write. The in-process backing is a `Vec<u8>`;
+//! the simulator supplies backings over shared mappings.
+
+/// A byte-addressable store.
+pub trait Backing: Send {
+    /// Size in bytes.
+    fn len(&self) -> u64;
+    /// Whether the store is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Copies `buf.len()` bytes at `offset` into `buf`. The caller has
+    /// checked that the range lies inside the store.
+    fn read(&self, offset: u64, buf: &mut [u8]);
+    /// Copies `data` to `offset`. The caller has checked the range.
+    fn write(&mut self, offset: u64, data: &[u8]);
+}
+
+/// An in-process backing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VecBacking(pub Vec<u8>);
+
+impl VecBacking {
+    /// `len` zero bytes.
+    pub fn zeroed(len: usize) -> Self {
+        Self(vec![0; len])
+    }
+}
+
+impl Backing for VecBacking {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn read(&self, offset: u64, buf: &mut [u8]) {
+        let start = offset as usize;
+        if let Some(src) = self.0.get(start..start + buf.len()) {
+            buf.copy_from_slice(src);
+        }
+    }
+
+    fn write(&mut self, offset: u64, data: &[u8]) {
+        let start = offset as usize;
+        if let Some(dst) = self.0.get_mut(start..start + data.len()) {
+            dst.copy_from_slice(data);
+        }
+    }
+}
+
+/// Index of a backing in the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BackingId(pub usize);
+
+/// A window of a backing: what a tile sees as its local memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// The backing.
+    pub backing: BackingId,
+    /// Where the window starts in the backing.
+    pub offset: u64,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+impl Region {
+    /// The backing offset of local address range `addr..addr+len`, if the
+    /// whole range lies inside the region.
+    pub fn translate(&self, addr: u64, len: u64) -> Option<u64> {
+        let end = addr.checked_add(len)?;
+        (end <= self.size).then(|| self.offset + addr)
+    }
+}
