@@ -71,7 +71,7 @@ impl Model {
     fn finish(&mut self, i: usize, ep: EpId, arg0: u32, result: Result<(), Rule>) {
         let error = match result {
             Ok(()) => Code::None,
-            Err(rule) => rule.code().unwrap_or(Code::Abort),
+            Err(rule) => rule.error_code(),
         };
         let st = CommandStatus {
             op: CmdOp::Idle,

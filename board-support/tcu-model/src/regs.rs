@@ -172,7 +172,7 @@ impl Model {
             Ok(ExtOp::Idle) => (Code::None, arg),
             Ok(ExtOp::InvEp) => match self.inv_ep(i, arg) {
                 Ok(unread) => (Code::None, unread),
-                Err(rule) => (rule.code().unwrap_or(Code::Abort), 0),
+                Err(rule) => (rule.error_code(), 0),
             },
             Ok(ExtOp::Reset) => {
                 // gem5's RESET: the compute unit restarts; hardware uses the
@@ -182,7 +182,7 @@ impl Model {
                 t.print = 0;
                 (Code::None, 0)
             }
-            Err(_) => (Rule::ExtUnknown.code().unwrap_or(Code::UnknownCmd), 0),
+            Err(_) => (Rule::ExtUnknown.error_code(), 0),
         };
         let status = ExtCmdStatus {
             op: ExtOp::Idle,

@@ -138,6 +138,17 @@ rules! {
     RegReadOnly = "REG-READ-ONLY", None, "a write to TILE_DESC, CUR_TIME or an address that is no register (ignored)";
 }
 
+impl Rule {
+    /// The code a command reports when it fails by this rule (ABORT for an
+    /// ignored write, which no command reports).
+    pub const fn error_code(self) -> Code {
+        match self.code() {
+            Some(c) => c,
+            None => Code::Abort,
+        }
+    }
+}
+
 impl core::fmt::Display for Rule {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self.code() {

@@ -10,6 +10,7 @@
 mod ci;
 mod demo;
 mod layering;
+mod rules_reference;
 mod steps;
 mod tcu_reference;
 
@@ -30,7 +31,7 @@ struct Cli {
 enum Command {
     /// Run every check CI runs; prints PASSED/FAILED/SKIPPED per step and a count.
     Ci(ci::CiArgs),
-    /// Regenerate docs/tcu.md from tcu-mmio's definitions (`--check` only compares).
+    /// Regenerate docs/tcu.md and docs/tcu-rules.md from the code (`--check` only compares).
     GenDocs {
         /// Fail instead of writing when the committed file differs.
         #[arg(long)]

@@ -59,7 +59,7 @@ pub fn all() -> Vec<Step> {
         },
         Step {
             name: "docs-sync",
-            doc: "docs/tcu.md matches tcu-mmio's definitions",
+            doc: "docs/tcu.md and docs/tcu-rules.md match the code they are generated from",
             budget: mins(1),
             run: |ctx| in_process(crate::tcu_reference::gen_docs(&ctx.root, true)),
         },

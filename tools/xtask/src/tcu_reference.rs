@@ -21,22 +21,31 @@ use tcu_mmio::tile_desc::{Isa, TileType};
 /// Path of the generated reference, relative to the workspace root.
 pub const TCU_DOC: &str = "docs/tcu.md";
 
-/// Writes (or with `check`, compares) `docs/tcu.md`.
+/// Writes (or with `check`, compares) every generated document:
+/// `docs/tcu.md` and `docs/tcu-rules.md`.
 pub fn gen_docs(root: &Path, check: bool) -> anyhow::Result<()> {
-    let path = root.join(TCU_DOC);
-    let want = render();
-    if check {
-        let have = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        if have != want {
-            bail!(
-                "{TCU_DOC} is out of date with tcu-mmio: run `cargo xtask gen-docs` and commit it"
-            );
+    let docs = [
+        (TCU_DOC, render()),
+        (
+            crate::rules_reference::RULES_DOC,
+            crate::rules_reference::render(),
+        ),
+    ];
+    for (rel, want) in docs {
+        let path = root.join(rel);
+        if check {
+            let have = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            if have != want {
+                bail!(
+                    "{rel} is out of date with the code: run `cargo xtask gen-docs` and commit it"
+                );
+            }
+            println!("docs-sync: {rel} matches the code");
+        } else {
+            std::fs::write(&path, want).with_context(|| format!("writing {}", path.display()))?;
+            println!("wrote {}", path.display());
         }
-        println!("docs-sync: {TCU_DOC} matches tcu-mmio");
-    } else {
-        std::fs::write(&path, want).with_context(|| format!("writing {}", path.display()))?;
-        println!("wrote {}", path.display());
     }
     Ok(())
 }
