@@ -69,6 +69,12 @@ impl<A: RegisterAccess> Tcu<A> {
         Self { regs, layout }
     }
 
+    /// The register access (for platform glue that also reaches memory
+    /// through it).
+    pub fn regs(&self) -> &A {
+        &self.regs
+    }
+
     /// The register layout.
     pub fn layout(&self) -> Layout {
         self.layout

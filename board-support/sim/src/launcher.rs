@@ -1,0 +1,78 @@
+//! Starting tile programs: a process whose fd 3 is the tile's memfd.
+//!
+//! Every other descriptor is closed on exec (the simulator's own are
+//! `CLOEXEC`), fds 0–2 are /dev/null, and the process dies with the
+//! simulator (parent-death signal). The sandbox (user namespace, seccomp,
+//! Landlock, rlimits) is the next layer on this launcher.
+
+use std::os::fd::AsRawFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use tile_sim_abi as abi;
+
+use crate::{Shared, SimError, TileExit, lock, os};
+
+/// Starts `program` on tile `i` and a reaper thread that records its end.
+pub(crate) fn spawn(
+    shared: &Arc<Shared>,
+    i: usize,
+    program: &Path,
+    args: &[&str],
+) -> Result<(), SimError> {
+    let t = &shared.tiles[i];
+    let fd = t.shm.fd().as_raw_fd();
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .env(abi::ENV_TILE, t.id.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let child_setup = move || {
+        // SAFETY: dup2 on descriptors of this (child) process; async-signal-safe.
+        if unsafe { libc::dup2(fd, abi::TILE_FD) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let sig = libc::SIGKILL as libc::c_ulong;
+        // SAFETY: prctl(PR_SET_PDEATHSIG) with a valid signal; async-signal-safe.
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig, 0, 0, 0) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: the closure runs in the child between fork and exec and calls
+    // only async-signal-safe functions (dup2, prctl).
+    unsafe { cmd.pre_exec(child_setup) };
+    let mut child = cmd.spawn().map_err(os(format!(
+        "starting {} on tile {}",
+        program.display(),
+        t.id
+    )))?;
+    {
+        let mut st = lock(shared);
+        st.pids[i] = Some(child.id());
+        st.exits[i] = None;
+    }
+    let s = shared.clone();
+    std::thread::Builder::new()
+        .name(format!("reap-{}", t.id))
+        .spawn(move || {
+            let exit = match child.wait() {
+                Ok(status) => match (status.code(), status.signal()) {
+                    (Some(c), _) => TileExit::Exited(c),
+                    (None, Some(sig)) => TileExit::Signaled(sig),
+                    (None, None) => TileExit::Signaled(0),
+                },
+                Err(_) => TileExit::Signaled(0),
+            };
+            let mut st = lock(&s);
+            st.pids[i] = None;
+            st.exits[i] = Some(exit);
+            s.exited.notify_all();
+        })
+        .map_err(os("starting a reaper thread"))?;
+    Ok(())
+}

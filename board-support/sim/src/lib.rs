@@ -1,0 +1,457 @@
+//! `tilekit-sim`: the simulated board.
+//!
+//! The authoritative state of every TCU lives in a [`tcu_model::Model`]
+//! inside the simulator. Each compute tile is a process that inherits one
+//! memfd (layout: `tile-sim-abi`) holding a mirror of its TCU registers and
+//! its local memory. A TCU thread per tile waits on the tile's doorbell,
+//! copies the hand-off (COMMAND, PRINT, register requests) out of the
+//! mirror, lets the model act, and publishes the result back, waking the
+//! tile through its event word. The model never trusts the mirror: it
+//! copies in, validates (the model's rules), and acts.
+//!
+//! Memory tiles are composites: the DRAM slice of each core lives in that
+//! core's memfd (its local memory) and the rest in the memory tile's own
+//! memfd, so the same bytes are reachable as the core's local memory and
+//! through memory endpoints onto the memory tile.
+//!
+//! Not yet here (see docs/simulator.md): the sandbox of tile processes, the
+//! window file served to other host processes, and images loaded through
+//! memory.
+
+mod launcher;
+mod service;
+mod shm;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use board_schema::{BoardDesc, IsaName, TileKind};
+use tcu_mmio::ep::EpConfig;
+use tcu_mmio::regs::Layout;
+use tcu_mmio::tile_desc::{Isa, TileDesc, TileType};
+use tcu_mmio::{EpId, Reg, TileId};
+use tcu_model::{Access, Model, Region, WriteOutcome};
+use tile_sim_abi as abi;
+
+use crate::shm::{MemTileBacking, SharedMem, ShmBacking};
+
+/// How a tile's program ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TileExit {
+    /// It exited with this code.
+    Exited(i32),
+    /// It was killed by this signal (a crash, or killed on a timeout).
+    Signaled(i32),
+}
+
+/// Errors of the simulator.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The simulator cannot run a tile's ISA.
+    #[error(
+        "tile {tile} has isa `{isa}`: the simulator runs host-native cores only; use a board whose cores say `isa: host-native`, or run this board on its FPGA over PCIe"
+    )]
+    Isa {
+        /// The tile.
+        tile: TileId,
+        /// Its ISA.
+        isa: &'static str,
+    },
+    /// A tile id the board does not have (or not a compute tile).
+    #[error("tile {0} is not a compute tile of this board")]
+    NoTile(TileId),
+    /// An OS call failed.
+    #[error("{what}: {source}")]
+    Os {
+        /// What was attempted.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A tile did not finish in time.
+    #[error(
+        "tile {tile} did not exit within {secs:.1} s; it was killed (last output: {last_output:?})"
+    )]
+    Timeout {
+        /// The tile.
+        tile: TileId,
+        /// The timeout.
+        secs: f64,
+        /// The end of what it printed.
+        last_output: String,
+    },
+    /// An endpoint configuration could not be written.
+    #[error("configuring {ep} of tile {tile}: {what}")]
+    Config {
+        /// The tile.
+        tile: TileId,
+        /// The EP.
+        ep: EpId,
+        /// What went wrong.
+        what: String,
+    },
+}
+
+/// One compute tile as the simulator holds it.
+struct SimTile {
+    id: TileId,
+    shm: Arc<SharedMem>,
+}
+
+/// State shared by the TCU threads, the reapers and the host API.
+struct State {
+    model: Model,
+    /// Per tile: a command has been handed to the model and not completed.
+    inflight: Vec<bool>,
+    /// Per tile: what it printed.
+    output: Vec<Vec<u8>>,
+    /// Per tile: how its process ended.
+    exits: Vec<Option<TileExit>>,
+    /// Per tile: its process id while running.
+    pids: Vec<Option<u32>>,
+}
+
+struct Shared {
+    tiles: Vec<SimTile>,
+    index: BTreeMap<TileId, usize>,
+    state: Mutex<State>,
+    exited: Condvar,
+    stop: AtomicBool,
+}
+
+/// A simulated board running in this process.
+pub struct Sim {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+fn os(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SimError {
+    let what = what.into();
+    move |source| SimError::Os { what, source }
+}
+
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+impl Sim {
+    /// Builds the board's TCUs and memories and starts a TCU thread per
+    /// compute tile. Tiles start privileged, as after a hardware reset.
+    pub fn new(board: &BoardDesc) -> Result<Sim, SimError> {
+        let mut model = Model::new();
+        let mut tiles = Vec::new();
+        let mut index = BTreeMap::new();
+        let boot = monotonic_ns();
+        // Compute tiles: one memfd each, [region][local memory].
+        for t in board.tiles.iter().filter(|t| t.kind != TileKind::Memory) {
+            if let Some(isa) = t.isa
+                && isa != IsaName::HostNative
+            {
+                return Err(SimError::Isa {
+                    tile: t.id,
+                    isa: isa.name(),
+                });
+            }
+            let local = match t.kind {
+                TileKind::Kernel | TileKind::Core => t.dram.map_or(0, |d| d.size),
+                TileKind::Accel => t.spm.map_or(0, |s| s.bytes()),
+                // The host tile's local memory is its bounce buffer.
+                _ => 1 << 20,
+            };
+            let shm = SharedMem::new(
+                &format!("tilekit-{}", t.id),
+                (abi::MEMORY_OFFSET + local) as usize,
+            )
+            .map_err(os(format!("creating the memory of tile {}", t.id)))?;
+            let shm = Arc::new(shm);
+            shm.store(abi::BOOT_NS, boot);
+            shm.store(abi::EPS, t.eps.into());
+            let backing = model.add_backing(Box::new(ShmBacking {
+                shm: shm.clone(),
+                offset: abi::MEMORY_OFFSET,
+                len: local,
+            }));
+            let layout = Layout::new(t.eps).map_err(|e| SimError::Config {
+                tile: t.id,
+                ep: EpId(0),
+                what: e.to_string(),
+            })?;
+            let desc = TileDesc {
+                tile_type: TileType::Compute,
+                isa: Isa::HostNative,
+                attr: 0,
+                mem_pages: local >> 12,
+            };
+            model
+                .add_tile(
+                    t.id,
+                    layout,
+                    desc.to_raw().unwrap_or(0),
+                    Some(Region {
+                        backing,
+                        offset: 0,
+                        size: local,
+                    }),
+                )
+                .map_err(|e| SimError::Config {
+                    tile: t.id,
+                    ep: EpId(0),
+                    what: e.to_string(),
+                })?;
+            index.insert(t.id, tiles.len());
+            tiles.push(SimTile { id: t.id, shm });
+        }
+        // Memory tiles: the cores' slices plus a memfd for the rest.
+        for m in board.tiles_of(TileKind::Memory) {
+            let size = m.size.map_or(0, |s| s.bytes());
+            let rest = Arc::new(
+                SharedMem::new(&format!("tilekit-{}", m.id), size as usize)
+                    .map_err(os(format!("creating memory tile {}", m.id)))?,
+            );
+            let mut slices: Vec<(u64, u64, ShmBacking)> = board
+                .tiles
+                .iter()
+                .filter_map(|t| t.dram.filter(|d| d.mem_tile == m.id).map(|d| (t.id, d)))
+                .filter_map(|(id, d)| {
+                    let i = *index.get(&id)?;
+                    Some((
+                        d.offset,
+                        d.size,
+                        ShmBacking {
+                            shm: tiles[i].shm.clone(),
+                            offset: abi::MEMORY_OFFSET,
+                            len: d.size,
+                        },
+                    ))
+                })
+                .collect();
+            slices.sort_by_key(|s| s.0);
+            let mut parts = Vec::new();
+            let mut at = 0;
+            for (off, len, b) in slices {
+                if off > at {
+                    parts.push((
+                        at,
+                        off - at,
+                        ShmBacking {
+                            shm: rest.clone(),
+                            offset: at,
+                            len: off - at,
+                        },
+                    ));
+                }
+                parts.push((off, len, b));
+                at = off + len;
+            }
+            if at < size {
+                parts.push((
+                    at,
+                    size - at,
+                    ShmBacking {
+                        shm: rest.clone(),
+                        offset: at,
+                        len: size - at,
+                    },
+                ));
+            }
+            let backing = model.add_backing(Box::new(MemTileBacking { parts, size }));
+            let desc = TileDesc {
+                tile_type: TileType::Memory,
+                isa: Isa::None,
+                attr: 0,
+                mem_pages: size >> 12,
+            };
+            model
+                .add_tile(
+                    m.id,
+                    Layout::new(0).unwrap_or(Layout::HW),
+                    desc.to_raw().unwrap_or(0),
+                    Some(Region {
+                        backing,
+                        offset: 0,
+                        size,
+                    }),
+                )
+                .map_err(|e| SimError::Config {
+                    tile: m.id,
+                    ep: EpId(0),
+                    what: e.to_string(),
+                })?;
+        }
+        let n = tiles.len();
+        let shared = Arc::new(Shared {
+            tiles,
+            index,
+            state: Mutex::new(State {
+                model,
+                inflight: vec![false; n],
+                output: vec![Vec::new(); n],
+                exits: vec![None; n],
+                pids: vec![None; n],
+            }),
+            exited: Condvar::new(),
+            stop: AtomicBool::new(false),
+        });
+        for i in 0..n {
+            service::publish(&shared, &mut lock(&shared), i);
+        }
+        let mut threads = Vec::new();
+        for i in 0..n {
+            let s = shared.clone();
+            let name = format!("tcu-{}", s.tiles[i].id);
+            let h = std::thread::Builder::new()
+                .name(name)
+                .spawn(move || service::tcu_thread(&s, i))
+                .map_err(os("starting a TCU thread"))?;
+            threads.push(h);
+        }
+        Ok(Sim { shared, threads })
+    }
+
+    fn idx(&self, tile: TileId) -> Result<usize, SimError> {
+        self.shared
+            .index
+            .get(&tile)
+            .copied()
+            .ok_or(SimError::NoTile(tile))
+    }
+
+    /// Writes a register of `tile` over the NoC (as the kernel or the host's
+    /// bring-up does) and publishes the result.
+    pub fn write_remote(
+        &self,
+        tile: TileId,
+        reg: Reg,
+        value: u64,
+    ) -> Result<WriteOutcome, SimError> {
+        let i = self.idx(tile)?;
+        let mut st = lock(&self.shared);
+        let layout = st.model.tile(tile).map_or(Layout::HW, |t| t.layout);
+        let out = st
+            .model
+            .write_reg(tile, reg.offset(layout), value, Access::Remote);
+        service::after_model_step(&self.shared, &mut st, i);
+        Ok(out)
+    }
+
+    /// Configures endpoint `ep` of `tile` (three remote register writes).
+    pub fn configure_ep(&self, tile: TileId, ep: EpId, cfg: &EpConfig) -> Result<(), SimError> {
+        let words = cfg.to_regs().map_err(|e| SimError::Config {
+            tile,
+            ep,
+            what: e.to_string(),
+        })?;
+        for (w, v) in words.iter().enumerate() {
+            self.write_remote(tile, Reg::Ep { ep, word: w as u8 }, *v)?;
+        }
+        Ok(())
+    }
+
+    /// Clears FEATURES.kernel of `tile`: its program can no longer write
+    /// its own endpoints.
+    pub fn deprivilege(&self, tile: TileId) -> Result<(), SimError> {
+        self.write_remote(tile, Reg::FEATURES, 0).map(drop)
+    }
+
+    /// The model's view of a tile (for tests and the debug view).
+    pub fn with_model<R>(&self, f: impl FnOnce(&Model) -> R) -> R {
+        f(&lock(&self.shared).model)
+    }
+
+    /// Writes `tile`'s local memory (trusted: loaders and test harnesses).
+    pub fn write_local(&self, tile: TileId, addr: u64, data: &[u8]) -> bool {
+        lock(&self.shared).model.write_local(tile, addr, data)
+    }
+
+    /// Starts `program` with `args` as the compute unit of `tile`.
+    pub fn spawn(&self, tile: TileId, program: &Path, args: &[&str]) -> Result<(), SimError> {
+        let i = self.idx(tile)?;
+        launcher::spawn(&self.shared, i, program, args)
+    }
+
+    /// What `tile` printed so far.
+    pub fn output(&self, tile: TileId) -> String {
+        match self.idx(tile) {
+            Ok(i) => String::from_utf8_lossy(&lock(&self.shared).output[i]).into_owned(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits until `tile`'s program ends; kills it after `timeout`.
+    pub fn wait(&self, tile: TileId, timeout: Duration) -> Result<TileExit, SimError> {
+        let i = self.idx(tile)?;
+        let deadline = Instant::now() + timeout;
+        let mut st = lock(&self.shared);
+        loop {
+            if let Some(e) = st.exits[i] {
+                return Ok(e);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                if let Some(pid) = st.pids[i] {
+                    // SAFETY: kill(2) on the pid of a child we started and
+                    // have not reaped (the reaper clears `pids` first).
+                    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                }
+                let out = String::from_utf8_lossy(&st.output[i]).into_owned();
+                let tail: String = out
+                    .chars()
+                    .rev()
+                    .take(200)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                return Err(SimError::Timeout {
+                    tile,
+                    secs: timeout.as_secs_f64(),
+                    last_output: tail,
+                });
+            }
+            st = match self.shared.exited.wait_timeout(st, deadline - now) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+}
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
+    // A panicking TCU thread must not take the board down: keep going with
+    // the state as it is (every model step leaves it consistent).
+    shared
+        .state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        {
+            let st = lock(&self.shared);
+            for pid in st.pids.iter().flatten() {
+                // SAFETY: kill(2) on children we started and have not reaped.
+                unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+            }
+        }
+        for t in &self.shared.tiles {
+            let d = t.shm.load(abi::DOORBELL).wrapping_add(1) & 0xFFFF_FFFF;
+            t.shm.store(abi::DOORBELL, d);
+            t.shm.wake(abi::DOORBELL);
+        }
+        for h in self.threads.drain(..) {
+            let _ = h.join();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The TCU threads: take hand-offs out of a tile's mirror, let the model
+//! act, publish the results, wake the tiles.
+
+use std::sync::atomic::{Ordering, fence};
+
+use tcu_mmio::cmd::{CMD_OP, CommandStatus};
+use tcu_mmio::regs::{ConfigReg, ExtReg, PRINT_REGS, PrivReg, UnprivReg};
+use tcu_mmio::{CmdOp, EpId, Reg};
+use tcu_model::{Access, WriteOutcome};
+use tile_sim_abi as abi;
+
+use crate::{Shared, State, lock};
+
+/// Polls of the doorbell before sleeping on it (bounded; LIMITS.md).
+const SPINS: u32 = 2000;
+
+/// Serves tile `i` until the simulator stops.
+pub(crate) fn tcu_thread(shared: &Shared, i: usize) {
+    let shm = &shared.tiles[i].shm;
+    while !shared.stop.load(Ordering::SeqCst) {
+        let seen = shm.load(abi::DOORBELL) as u32;
+        {
+            let mut st = lock(shared);
+            service(shared, &mut st, i);
+        }
+        let mut rang = false;
+        for _ in 0..SPINS {
+            if shm.load(abi::DOORBELL) as u32 != seen {
+                rang = true;
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        if !rang {
+            shm.wait(abi::DOORBELL, seen, 100_000_000);
+        }
+    }
+}
+
+/// Handles whatever tile `i` handed off: a register request, PRINT, COMMAND.
+fn service(shared: &Shared, st: &mut State, i: usize) {
+    let t = &shared.tiles[i];
+    let shm = &t.shm;
+    let id = t.id;
+    let Some(layout) = st.model.tile(id).map(|s| s.layout) else {
+        return;
+    };
+    let off = |r: Reg| r.offset(layout);
+    fence(Ordering::Acquire);
+    // A register write request (anything but the hand-off registers).
+    if shm.load(abi::REQ_STATE) == 1 {
+        let (o, v) = (shm.load(abi::REQ_OFFSET), shm.load(abi::REQ_VALUE));
+        let out = st.model.write_reg(id, o, v, Access::Local);
+        shm.store(
+            abi::REQ_RESULT,
+            u64::from(matches!(out, WriteOutcome::Ignored(_))),
+        );
+        fence(Ordering::Release);
+        shm.store(abi::REQ_STATE, 0);
+    }
+    // PRINT: copy the buffer in, print, answer 0.
+    let plen = shm.load(off(Reg::Unpriv(UnprivReg::Print)));
+    if plen != 0 {
+        for n in 0..PRINT_REGS as u8 {
+            let w = shm.load(off(Reg::PrintBuf(n)));
+            st.model
+                .write_reg(id, off(Reg::PrintBuf(n)), w, Access::Local);
+        }
+        st.model
+            .write_reg(id, off(Reg::Unpriv(UnprivReg::Print)), plen, Access::Local);
+        for p in st.model.take_printed() {
+            if let Some(&k) = shared.index.get(&p.tile) {
+                st.output[k].extend_from_slice(&p.text);
+            }
+        }
+        fence(Ordering::Release);
+        shm.store(off(Reg::Unpriv(UnprivReg::Print)), 0);
+    }
+    // COMMAND: a new hand-off if the mirror says busy and none is in flight.
+    let cmd = shm.load(off(Reg::COMMAND));
+    if CMD_OP.get(cmd) != CmdOp::Idle as u64 && !st.inflight[i] {
+        for r in [UnprivReg::DataAddr, UnprivReg::DataSize, UnprivReg::Arg1] {
+            let v = shm.load(off(Reg::Unpriv(r)));
+            st.model
+                .write_reg(id, off(Reg::Unpriv(r)), v, Access::Local);
+        }
+        st.inflight[i] = true;
+        let out = st
+            .model
+            .write_reg(id, off(Reg::COMMAND), cmd, Access::Local);
+        if let WriteOutcome::Ignored(_) = out {
+            // The model refused the hand-off (cannot happen while the
+            // mirror and model agree); answer so the tile does not hang.
+            st.inflight[i] = false;
+            let abort = CommandStatus {
+                op: CmdOp::Idle,
+                ep: EpId(0),
+                error: tcu_mmio::Code::Abort,
+                arg0: 0,
+            };
+            shm.store(off(Reg::COMMAND), abort.encode());
+        }
+    }
+    after_model_step(shared, st, i);
+}
+
+/// Publishes every tile the model touched (and tile `i`), then wakes them.
+pub(crate) fn after_model_step(shared: &Shared, st: &mut State, i: usize) {
+    let mut touched = st.model.take_events();
+    let id = shared.tiles[i].id;
+    if !touched.contains(&id) {
+        touched.push(id);
+    }
+    for p in st.model.take_printed() {
+        if let Some(&k) = shared.index.get(&p.tile) {
+            st.output[k].extend_from_slice(&p.text);
+        }
+    }
+    for t in touched {
+        if let Some(&k) = shared.index.get(&t) {
+            publish(shared, st, k);
+        }
+    }
+}
+
+/// Writes the model's view of tile `k` into its mirror and bumps its event
+/// word. COMMAND and ARG1 are written only when a handed-off command has
+/// completed, so a command the tile is just writing is never overwritten.
+pub(crate) fn publish(shared: &Shared, st: &mut State, k: usize) {
+    let t = &shared.tiles[k];
+    let shm = &t.shm;
+    let Some(s) = st.model.tile(t.id) else { return };
+    let layout = s.layout;
+    let off = |r: Reg| r.offset(layout);
+    shm.store(off(Reg::Ext(ExtReg::Features)), s.features);
+    shm.store(off(Reg::Ext(ExtReg::TileDesc)), s.tile_desc);
+    shm.store(off(Reg::Ext(ExtReg::ExtCmd)), s.ext_cmd);
+    for (e, words) in s.eps.iter().enumerate() {
+        for (w, v) in words.iter().enumerate() {
+            shm.store(
+                off(Reg::Ep {
+                    ep: EpId(e as u16),
+                    word: w as u8,
+                }),
+                *v,
+            );
+        }
+    }
+    for r in PrivReg::ALL {
+        shm.store(off(Reg::Priv(*r)), s.privileged[*r as usize]);
+    }
+    shm.store(off(Reg::Config(ConfigReg::CoreEnable)), s.config[0]);
+    shm.store(off(Reg::Config(ConfigReg::CoreReset)), s.config[1]);
+    let done = CommandStatus::decode(s.command).is_ok_and(|c| c.op == CmdOp::Idle);
+    if st.inflight[k] && done {
+        shm.store(off(Reg::Unpriv(UnprivReg::Arg1)), s.arg1);
+        fence(Ordering::Release);
+        shm.store(off(Reg::COMMAND), s.command);
+        st.inflight[k] = false;
+    }
+    fence(Ordering::Release);
+    let ev = shm.load(abi::EVENT).wrapping_add(1) & 0xFFFF_FFFF;
+    shm.store(abi::EVENT, ev);
+    shm.wake(abi::EVENT);
+}

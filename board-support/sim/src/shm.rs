@@ -1,0 +1,221 @@
+//! Shared memory: a memfd mapped into the simulator, touched only through
+//! volatile word accesses and raw copies (never through references, since
+//! tile processes write it concurrently).
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use tcu_model::Backing;
+
+/// A memfd and its mapping in the simulator.
+#[derive(Debug)]
+pub struct SharedMem {
+    fd: OwnedFd,
+    base: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is accessed only through volatile word accesses and
+// raw copies, which are valid from any thread; no references are handed out.
+unsafe impl Send for SharedMem {}
+// SAFETY: as for Send.
+unsafe impl Sync for SharedMem {}
+
+impl SharedMem {
+    /// A zero-filled shared memory of `len` bytes named `name` (for /proc).
+    pub fn new(name: &str, len: usize) -> std::io::Result<Self> {
+        let cname =
+            CString::new(name).map_err(|_| std::io::Error::other("memfd name has a NUL byte"))?;
+        // SAFETY: memfd_create with a valid C string; the result is checked.
+        let raw = unsafe { libc::memfd_create(cname.as_ptr(), libc::MFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `raw` is a fresh descriptor we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // SAFETY: ftruncate on our descriptor.
+        if unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: mapping our own descriptor; the result is checked.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Self {
+            fd,
+            base: p.cast(),
+            len,
+        })
+    }
+
+    /// The descriptor (handed to a tile process).
+    pub fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    fn word(&self, off: u64) -> Option<*mut u64> {
+        let off = usize::try_from(off).ok()?;
+        (off % 8 == 0 && off.checked_add(8)? <= self.len)
+            .then(|| self.base.wrapping_add(off).cast())
+    }
+
+    /// Volatile load (all ones outside).
+    pub fn load(&self, off: u64) -> u64 {
+        match self.word(off) {
+            // SAFETY: aligned and inside the mapping (checked by `word`).
+            Some(p) => unsafe { p.read_volatile() },
+            None => u64::MAX,
+        }
+    }
+
+    /// Volatile store (dropped outside).
+    pub fn store(&self, off: u64, v: u64) {
+        if let Some(p) = self.word(off) {
+            // SAFETY: aligned and inside the mapping (checked by `word`).
+            unsafe { p.write_volatile(v) }
+        }
+    }
+
+    fn range(&self, off: u64, len: usize) -> Option<*mut u8> {
+        let off = usize::try_from(off).ok()?;
+        (off.checked_add(len)? <= self.len).then(|| self.base.wrapping_add(off))
+    }
+
+    /// Copies out of the mapping.
+    pub fn read(&self, off: u64, buf: &mut [u8]) {
+        if let Some(p) = self.range(off, buf.len()) {
+            // SAFETY: the range is inside the mapping; `buf` is ours.
+            unsafe { std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), buf.len()) }
+        }
+    }
+
+    /// Copies into the mapping.
+    pub fn write(&self, off: u64, data: &[u8]) {
+        if let Some(p) = self.range(off, data.len()) {
+            // SAFETY: the range is inside the mapping; `data` is ours.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) }
+        }
+    }
+
+    /// FUTEX_WAKE on the 32-bit word at `off` (shared futex: other processes wait on it).
+    pub fn wake(&self, off: u64) {
+        if let Some(p) = self.word(off) {
+            // SAFETY: futex on an aligned word inside the mapping.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    p.cast::<u32>(),
+                    libc::FUTEX_WAKE,
+                    i32::MAX,
+                    0usize,
+                    0usize,
+                    0u32,
+                )
+            };
+        }
+    }
+
+    /// FUTEX_WAIT on the 32-bit word at `off` while it holds `val`, for at
+    /// most `timeout_ns`.
+    pub fn wait(&self, off: u64, val: u32, timeout_ns: i64) {
+        if let Some(p) = self.word(off) {
+            let ts = libc::timespec {
+                tv_sec: timeout_ns / 1_000_000_000,
+                tv_nsec: timeout_ns % 1_000_000_000,
+            };
+            // SAFETY: futex on an aligned word inside the mapping; `ts` lives across the call.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    p.cast::<u32>(),
+                    libc::FUTEX_WAIT,
+                    val,
+                    &ts as *const libc::timespec,
+                    0usize,
+                    0u32,
+                )
+            };
+        }
+    }
+}
+
+impl Drop for SharedMem {
+    fn drop(&mut self) {
+        // SAFETY: unmapping the mapping made in `new`; nothing refers to it.
+        unsafe { libc::munmap(self.base.cast(), self.len) };
+    }
+}
+
+/// A window of a shared memory as a model backing.
+pub struct ShmBacking {
+    /// The memory.
+    pub shm: std::sync::Arc<SharedMem>,
+    /// Where the window starts.
+    pub offset: u64,
+    /// Its length.
+    pub len: u64,
+}
+
+impl Backing for ShmBacking {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read(&self, offset: u64, buf: &mut [u8]) {
+        self.shm.read(self.offset + offset, buf);
+    }
+    fn write(&mut self, offset: u64, data: &[u8]) {
+        self.shm.write(self.offset + offset, data);
+    }
+}
+
+/// A memory tile whose DRAM slices live in the cores' own memories: reads
+/// and writes are split over the parts that cover each range.
+pub struct MemTileBacking {
+    /// (start in the memory tile, length, backing part), sorted, covering
+    /// the whole memory tile without gaps.
+    pub parts: Vec<(u64, u64, ShmBacking)>,
+    /// Total size.
+    pub size: u64,
+}
+
+impl MemTileBacking {
+    fn each(&self, offset: u64, len: usize, mut f: impl FnMut(usize, u64, std::ops::Range<usize>)) {
+        let end = offset + len as u64;
+        for (i, (start, plen, _)) in self.parts.iter().enumerate() {
+            let (s, e) = (offset.max(*start), end.min(start + plen));
+            if s < e {
+                f(i, s - start, (s - offset) as usize..(e - offset) as usize);
+            }
+        }
+    }
+}
+
+impl Backing for MemTileBacking {
+    fn len(&self) -> u64 {
+        self.size
+    }
+    fn read(&self, offset: u64, buf: &mut [u8]) {
+        let mut todo = Vec::new();
+        self.each(offset, buf.len(), |i, at, r| todo.push((i, at, r)));
+        for (i, at, r) in todo {
+            self.parts[i].2.read(at, &mut buf[r]);
+        }
+    }
+    fn write(&mut self, offset: u64, data: &[u8]) {
+        let mut todo = Vec::new();
+        self.each(offset, data.len(), |i, at, r| todo.push((i, at, r)));
+        for (i, at, r) in todo {
+            self.parts[i].2.write(at, &data[r]);
+        }
+    }
+}

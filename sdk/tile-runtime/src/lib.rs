@@ -1,0 +1,100 @@
+//! `tile-runtime`: what every tile program starts with.
+//!
+//! ```no_run
+//! // In a tile program's `main`:
+//! tile_runtime::run(|tile| {
+//!     tile.print("hello from my tile\n");
+//!     0 // the exit code the host sees
+//! })
+//! ```
+//!
+//! [`run`] attaches the platform (today: a simulated core, whose glue is in
+//! [`sim`]), hands the program a [`Tile`] — its TCU, its local memory, its
+//! arguments — and exits with the program's code. Tile programs know only
+//! their TCU: nothing here depends on the simulator, so the same program
+//! logic runs on an FPGA core once its platform glue exists.
+#![deny(unsafe_code)]
+
+#[allow(unsafe_code)]
+pub mod sim;
+
+use tcu_mmio::regs::Layout;
+use tcu_mmio::{LocalAddr, Tcu};
+
+pub use tcu_mmio;
+
+/// A running tile program's view of its tile.
+#[derive(Debug)]
+pub struct Tile {
+    tcu: Tcu<sim::SimRegs>,
+    name: String,
+    args: Vec<String>,
+}
+
+impl Tile {
+    /// Attaches to the simulated platform.
+    pub fn attach() -> Result<Self, sim::AttachError> {
+        let regs = sim::SimRegs::new(sim::Mapping::attach()?);
+        let layout = Layout::new(regs.eps())
+            .map_err(|e| sim::AttachError(format!("bad endpoint count from the board: {e}")))?;
+        Ok(Self {
+            tcu: Tcu::new(regs, layout),
+            name: std::env::var(tile_sim_abi::ENV_TILE).unwrap_or_else(|_| "tile".into()),
+            args: std::env::args().skip(1).collect(),
+        })
+    }
+
+    /// The tile's TCU.
+    pub fn tcu(&self) -> &Tcu<sim::SimRegs> {
+        &self.tcu
+    }
+
+    /// The tile's name (e.g. `C0T03`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The program's arguments (without the program name).
+    pub fn args(&self) -> &[String] {
+        &self.args
+    }
+
+    /// Prints text through the TCU's PRINT register (the host collects it).
+    pub fn print(&self, text: &str) {
+        self.tcu.print(text.as_bytes());
+    }
+
+    /// Size of local memory in bytes.
+    pub fn mem_size(&self) -> u64 {
+        self.mapping().mem_size()
+    }
+
+    /// Copies `data` to local memory at `addr`; false outside it.
+    pub fn write_mem(&self, addr: LocalAddr, data: &[u8]) -> bool {
+        self.mapping().mem_write(addr.0, data)
+    }
+
+    /// Copies local memory at `addr` into `buf`; false outside it.
+    pub fn read_mem(&self, addr: LocalAddr, buf: &mut [u8]) -> bool {
+        self.mapping().mem_read(addr.0, buf)
+    }
+
+    fn mapping(&self) -> &sim::Mapping {
+        self.tcu.regs().mapping()
+    }
+}
+
+/// Runs a tile program: attaches, calls `main`, exits with its code.
+/// Without a board (run directly from a shell) it says so and exits 125.
+pub fn run(main: impl FnOnce(&Tile) -> i32) -> ! {
+    match Tile::attach() {
+        Ok(tile) => {
+            let code = main(&tile);
+            std::process::exit(code)
+        }
+        Err(e) => {
+            eprintln!("tile-runtime: {e}");
+            std::process::exit(125)
+        }
+    }
+}
