@@ -6,7 +6,7 @@
 //! |---|---|
 //! | 0 | magic `TKWINDOW` |
 //! | 1 | layout version |
-//! | 2 | TCU spec version: major[47:32] minor[55:48] patch[63:56] (as FEATURES) |
+//! | 2 | TCU spec version: major \[47:32\] minor \[55:48\] patch \[63:56\] (as FEATURES) |
 //! | 3 | window size |
 //! | 4 | tile count |
 //! | 5 | aperture count |

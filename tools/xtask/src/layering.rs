@@ -24,8 +24,17 @@ use anyhow::{Context, bail};
 use cargo_metadata::{DependencyKind, MetadataCommand};
 
 /// Crates that may contain `unsafe`, with the reason. Everything else forbids it.
-pub const UNSAFE_ALLOWED: &[(&str, &str)] =
-    &[("tcu-mmio", "volatile MMIO access to TCU registers")];
+pub const UNSAFE_ALLOWED: &[(&str, &str)] = &[
+    ("tcu-mmio", "volatile MMIO access to TCU registers"),
+    (
+        "tile-runtime",
+        "platform glue of simulated cores: the inherited mapping, futexes (module `sim` only)",
+    ),
+    (
+        "tilekit-sim",
+        "the simulator's transport (shared mappings, futexes) and tile launcher",
+    ),
+];
 
 /// A workspace crate as the rules see it.
 #[derive(Debug, Clone)]
