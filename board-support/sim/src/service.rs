@@ -11,8 +11,11 @@ use tile_sim_abi as abi;
 
 use crate::{Shared, State, lock};
 
-/// Polls of the doorbell before sleeping on it (bounded; LIMITS.md).
-const SPINS: u32 = 2000;
+/// Polls before sleeping on the futex. Measured with the round-trip
+/// benchmark on 2 cores (docs/performance.md): 0 (sleep at once) 108 µs
+/// per round trip, 200 about 60 µs, 1000 and more slower again, because
+/// more spinners than cores stall for milliseconds (LIMITS.md).
+const SPINS: u32 = 200;
 
 /// Serves tile `i` until the simulator stops.
 pub(crate) fn tcu_thread(shared: &Shared, i: usize) {

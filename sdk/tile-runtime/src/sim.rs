@@ -163,10 +163,11 @@ pub struct SimRegs {
     seen: Cell<u32>,
 }
 
-/// How many times `relax` polls before sleeping on the futex (a few µs:
-/// long enough for a fast answer while a core is free, short enough not to
-/// starve the simulator on 2 cores; see LIMITS.md).
-const SPINS: u32 = 2000;
+/// Polls before sleeping on the futex. Measured with the round-trip
+/// benchmark on 2 cores (docs/performance.md): 0 (sleep at once) 108 µs
+/// per round trip, 200 about 60 µs, 1000 and more slower again, because
+/// more spinners than cores stall for milliseconds (LIMITS.md).
+const SPINS: u32 = 200;
 
 impl SimRegs {
     /// Access through `map`.

@@ -1,5 +1,6 @@
 //! ping: sends `ping N` to pong N times (argument 1, default 10) and checks
-//! that each reply says `pong N`.
+//! that each reply says `pong N`. With `--time` as argument 2 it also prints
+//! the time the round trips took (the TCU's CUR_TIME).
 #![forbid(unsafe_code)]
 
 use ping_pong::{PING_REPLIES, PING_SEND, receive, stage};
@@ -12,6 +13,7 @@ fn main() {
             .first()
             .and_then(|a| a.parse().ok())
             .unwrap_or(10);
+        let start = tile.tcu().cur_time();
         for n in 0..rounds {
             let len = stage(tile, &format!("ping {n}"));
             if let Err(e) = tile.tcu().send(
@@ -42,6 +44,10 @@ fn main() {
                 tile.print(&format!("ping: ACK failed: {e}\n"));
                 return 4;
             }
+        }
+        let elapsed = tile.tcu().cur_time().saturating_sub(start);
+        if tile.args().get(1).is_some_and(|a| a == "--time") {
+            tile.print(&format!("ping: {elapsed} ns\n"));
         }
         tile.print(&format!(
             "ping: {rounds} round trips with {} ok\n",
