@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use tile_sim_abi as abi;
 
+use crate::sandbox::{self, Isolation};
 use crate::{Shared, SimError, TileExit, lock, os};
 
 /// Starts `program` on tile `i` and a reaper thread that records its end.
@@ -23,6 +24,10 @@ pub(crate) fn spawn(
     args: &[&str],
 ) -> Result<(), SimError> {
     let t = &shared.tiles[i];
+    let mut prepared = match shared.isolation {
+        Isolation::Sandboxed => Some(sandbox::prepare(program)?),
+        Isolation::Insecure => None,
+    };
     let fd = t.shm.fd().as_raw_fd();
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -32,8 +37,14 @@ pub(crate) fn spawn(
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let child_setup = move || {
+        if fd == abi::TILE_FD {
+            // Already in place: only clear close-on-exec.
+            // SAFETY: fcntl on a descriptor of this (child) process.
+            if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
         // SAFETY: dup2 on descriptors of this (child) process; async-signal-safe.
-        if unsafe { libc::dup2(fd, abi::TILE_FD) } < 0 {
+        } else if unsafe { libc::dup2(fd, abi::TILE_FD) } < 0 {
             return Err(std::io::Error::last_os_error());
         }
         let sig = libc::SIGKILL as libc::c_ulong;
@@ -41,7 +52,10 @@ pub(crate) fn spawn(
         if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig, 0, 0, 0) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(())
+        match prepared.as_mut() {
+            Some(p) => sandbox::apply(p),
+            None => sandbox::close_inherited(),
+        }
     };
     // SAFETY: the closure runs in the child between fork and exec and calls
     // only async-signal-safe functions (dup2, prctl).

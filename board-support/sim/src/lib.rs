@@ -19,6 +19,8 @@
 //! memory.
 
 mod launcher;
+pub mod probe;
+pub mod sandbox;
 mod service;
 mod shm;
 
@@ -37,6 +39,7 @@ use tcu_mmio::{EpId, Reg, TileId};
 use tcu_model::{Access, Model, Region, WriteOutcome};
 use tile_sim_abi as abi;
 
+pub use crate::sandbox::{Isolation, SandboxError};
 use crate::shm::{MemTileBacking, SharedMem, ShmBacking};
 
 /// How a tile's program ended.
@@ -84,6 +87,9 @@ pub enum SimError {
         /// The end of what it printed.
         last_output: String,
     },
+    /// The sandbox cannot be set up.
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
     /// An endpoint configuration could not be written.
     #[error("configuring {ep} of tile {tile}: {what}")]
     Config {
@@ -121,6 +127,7 @@ struct Shared {
     state: Mutex<State>,
     exited: Condvar,
     stop: AtomicBool,
+    isolation: Isolation,
 }
 
 /// A simulated board running in this process.
@@ -145,9 +152,31 @@ fn monotonic_ns() -> u64 {
 }
 
 impl Sim {
+    /// Builds the board with sandboxed tiles; refuses to start when the
+    /// sandbox cannot be set up on this machine (see [`Sim::with_isolation`]).
+    pub fn new(board: &BoardDesc) -> Result<Sim, SimError> {
+        Sim::with_isolation(board, Isolation::Sandboxed)
+    }
+
     /// Builds the board's TCUs and memories and starts a TCU thread per
     /// compute tile. Tiles start privileged, as after a hardware reset.
-    pub fn new(board: &BoardDesc) -> Result<Sim, SimError> {
+    /// With [`Isolation::Insecure`] tile processes run without the sandbox
+    /// (and a warning is logged).
+    pub fn with_isolation(board: &BoardDesc, isolation: Isolation) -> Result<Sim, SimError> {
+        match isolation {
+            Isolation::Sandboxed => {
+                // Check every layer once, so a machine without them is
+                // refused before anything starts.
+                let me =
+                    std::env::current_exe().map_err(os("finding the simulator's executable"))?;
+                sandbox::prepare(&me)?;
+            }
+            Isolation::Insecure => {
+                tracing::warn!(
+                    "--insecure: tile processes run without the sandbox; a hostile tile can reach your files and processes"
+                );
+            }
+        }
         let mut model = Model::new();
         let mut tiles = Vec::new();
         let mut index = BTreeMap::new();
@@ -301,6 +330,7 @@ impl Sim {
             }),
             exited: Condvar::new(),
             stop: AtomicBool::new(false),
+            isolation,
         });
         for i in 0..n {
             service::publish(&shared, &mut lock(&shared), i);
@@ -377,6 +407,11 @@ impl Sim {
     pub fn spawn(&self, tile: TileId, program: &Path, args: &[&str]) -> Result<(), SimError> {
         let i = self.idx(tile)?;
         launcher::spawn(&self.shared, i, program, args)
+    }
+
+    /// The process id of `tile`'s program while it runs.
+    pub fn pid(&self, tile: TileId) -> Option<u32> {
+        self.idx(tile).ok().and_then(|i| lock(&self.shared).pids[i])
     }
 
     /// What `tile` printed so far.
