@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use tile_sim_abi as abi;
 
+use board_window::layout::CuState;
+
 use crate::sandbox::{self, Isolation};
 use crate::{Shared, SimError, TileExit, lock, os};
 
@@ -69,6 +71,9 @@ pub(crate) fn spawn(
         let mut st = lock(shared);
         st.pids[i] = Some(child.id());
         st.exits[i] = None;
+        if let Some(w) = &shared.window {
+            w.set_cu(t.slot, CuState::Running, 0);
+        }
     }
     let s = shared.clone();
     std::thread::Builder::new()
@@ -85,6 +90,13 @@ pub(crate) fn spawn(
             let mut st = lock(&s);
             st.pids[i] = None;
             st.exits[i] = Some(exit);
+            if let Some(w) = &s.window {
+                let (state, code) = match exit {
+                    TileExit::Exited(c) => (CuState::Exited, c as u64),
+                    TileExit::Signaled(sig) => (CuState::Crashed, 128 + sig as u64),
+                };
+                w.set_cu(s.tiles[i].slot, state, code);
+            }
             s.exited.notify_all();
         })
         .map_err(os("starting a reaper thread"))?;

@@ -23,6 +23,7 @@ pub mod probe;
 pub mod sandbox;
 mod service;
 mod shm;
+pub mod window;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -106,6 +107,8 @@ pub enum SimError {
 struct SimTile {
     id: TileId,
     shm: Arc<SharedMem>,
+    /// Its region slot in the window (the ROM's tile-table order).
+    slot: u64,
 }
 
 /// State shared by the TCU threads, the reapers and the host API.
@@ -128,6 +131,7 @@ struct Shared {
     exited: Condvar,
     stop: AtomicBool,
     isolation: Isolation,
+    window: Option<window::WindowFile>,
 }
 
 /// A simulated board running in this process.
@@ -163,6 +167,17 @@ impl Sim {
     /// With [`Isolation::Insecure`] tile processes run without the sandbox
     /// (and a warning is logged).
     pub fn with_isolation(board: &BoardDesc, isolation: Isolation) -> Result<Sim, SimError> {
+        Sim::build(board, isolation, None)
+    }
+
+    /// Like [`Sim::with_isolation`], and serves the board's window as
+    /// `sim:NAME` (a file in /dev/shm, removed when the simulator stops) for
+    /// other host processes.
+    pub fn serve(board: &BoardDesc, isolation: Isolation, name: &str) -> Result<Sim, SimError> {
+        Sim::build(board, isolation, Some(name))
+    }
+
+    fn build(board: &BoardDesc, isolation: Isolation, name: Option<&str>) -> Result<Sim, SimError> {
         match isolation {
             Isolation::Sandboxed => {
                 // Check every layer once, so a machine without them is
@@ -238,7 +253,12 @@ impl Sim {
                     what: e.to_string(),
                 })?;
             index.insert(t.id, tiles.len());
-            tiles.push(SimTile { id: t.id, shm });
+            let slot = board.tiles.iter().position(|x| x.id == t.id).unwrap_or(0) as u64;
+            tiles.push(SimTile {
+                id: t.id,
+                shm,
+                slot,
+            });
         }
         // Memory tiles: the cores' slices plus a memfd for the rest.
         for m in board.tiles_of(TileKind::Memory) {
@@ -318,6 +338,20 @@ impl Sim {
                 })?;
         }
         let n = tiles.len();
+        let window = match name {
+            Some(name) => {
+                let rom = board_window::encode(board).map_err(|e| SimError::Config {
+                    tile: TileId::on_chip0(0),
+                    ep: EpId(0),
+                    what: e.to_string(),
+                })?;
+                Some(
+                    window::WindowFile::create(name, &rom)
+                        .map_err(os(format!("creating the window of `{name}`")))?,
+                )
+            }
+            None => None,
+        };
         let shared = Arc::new(Shared {
             tiles,
             index,
@@ -331,11 +365,27 @@ impl Sim {
             exited: Condvar::new(),
             stop: AtomicBool::new(false),
             isolation,
+            window,
         });
         for i in 0..n {
             service::publish(&shared, &mut lock(&shared), i);
         }
         let mut threads = Vec::new();
+        if shared.window.is_some() {
+            let s = shared.clone();
+            let h = std::thread::Builder::new()
+                .name("heartbeat".into())
+                .spawn(move || {
+                    while !s.stop.load(Ordering::SeqCst) {
+                        if let Some(w) = &s.window {
+                            w.heartbeat();
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                })
+                .map_err(os("starting the heartbeat thread"))?;
+            threads.push(h);
+        }
         for i in 0..n {
             let s = shared.clone();
             let name = format!("tcu-{}", s.tiles[i].id);

@@ -74,6 +74,9 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
         for p in st.model.take_printed() {
             if let Some(&k) = shared.index.get(&p.tile) {
                 st.output[k].extend_from_slice(&p.text);
+                if let Some(w) = &shared.window {
+                    w.append_print(shared.tiles[k].slot, &p.text);
+                }
             }
         }
         fence(Ordering::Release);
@@ -117,6 +120,9 @@ pub(crate) fn after_model_step(shared: &Shared, st: &mut State, i: usize) {
     for p in st.model.take_printed() {
         if let Some(&k) = shared.index.get(&p.tile) {
             st.output[k].extend_from_slice(&p.text);
+            if let Some(w) = &shared.window {
+                w.append_print(shared.tiles[k].slot, &p.text);
+            }
         }
     }
     for t in touched {
@@ -160,6 +166,21 @@ pub(crate) fn publish(shared: &Shared, st: &mut State, k: usize) {
         fence(Ordering::Release);
         shm.store(off(Reg::COMMAND), s.command);
         st.inflight[k] = false;
+    }
+    if let Some(w) = &shared.window {
+        // The host's read-only debug view: the same registers, and the
+        // violation counter.
+        for off in (0..tcu_mmio::regs::CONFIG_START).step_by(8) {
+            w.publish_reg(t.slot, off, shm.load(off));
+        }
+        for r in [ConfigReg::CoreEnable, ConfigReg::CoreReset] {
+            w.publish_reg(t.slot, off(Reg::Config(r)), shm.load(off(Reg::Config(r))));
+        }
+        w.publish_reg(
+            t.slot,
+            board_window::layout::TileEventReg::Violations.offset(),
+            s.violations,
+        );
     }
     fence(Ordering::Release);
     let ev = shm.load(abi::EVENT).wrapping_add(1) & 0xFFFF_FFFF;

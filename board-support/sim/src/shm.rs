@@ -58,6 +58,54 @@ impl SharedMem {
         })
     }
 
+    /// Maps the file at `path` (`create`: a new file of `len` bytes that must
+    /// not exist yet; otherwise an existing file, whose size must be `len`).
+    pub fn file(path: &std::path::Path, len: usize, create: bool) -> std::io::Result<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = if create {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)?
+        } else {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)?
+        };
+        if create {
+            f.set_len(len as u64)?;
+        } else if f.metadata()?.len() != len as u64 {
+            return Err(std::io::Error::other(format!(
+                "{} is {} bytes, a window is {len}",
+                path.display(),
+                f.metadata()?.len()
+            )));
+        }
+        let fd: OwnedFd = f.into();
+        // SAFETY: mapping a file we opened read-write; the result is checked.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Self {
+            fd,
+            base: p.cast(),
+            len,
+        })
+    }
+
     /// The descriptor (handed to a tile process).
     pub fn fd(&self) -> &OwnedFd {
         &self.fd

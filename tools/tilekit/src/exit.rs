@@ -9,6 +9,8 @@ pub enum Exit {
     Success,
     /// The check or the operation failed (invalid board, failing test, …).
     Failed,
+    /// The board or the machine is not available (not served, busy, no permission).
+    Unavailable,
 }
 
 impl From<Exit> for ExitCode {
@@ -16,6 +18,7 @@ impl From<Exit> for ExitCode {
         match e {
             Exit::Success => ExitCode::SUCCESS,
             Exit::Failed => ExitCode::from(1),
+            Exit::Unavailable => ExitCode::from(3),
         }
     }
 }

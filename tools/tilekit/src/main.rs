@@ -11,6 +11,7 @@
 
 mod board;
 mod exit;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,8 @@ enum Command {
     /// Check, show and describe board files.
     #[command(subcommand)]
     Board(board::BoardCommand),
+    /// Serve a simulated board (`sim:NAME`) until stopped.
+    Sim(sim::Args),
 }
 
 fn init_logging(verbose: u8, quiet: u8) {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Board(cmd) => board::run(cmd),
+        Command::Sim(args) => sim::run(&args),
     };
     match result {
         Ok(code) => code.into(),

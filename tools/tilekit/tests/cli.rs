@@ -132,3 +132,69 @@ fn board_schema_is_json() {
     assert_eq!(v["title"], "Board");
     assert!(v["properties"]["tiles"].is_object());
 }
+
+#[test]
+fn board_validate_a_board_file_passes_every_check() {
+    let (code, stdout, stderr) = tilekit(&["board", "validate", "--json", "boards/minimal.yaml"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for c in v.as_array().unwrap() {
+        let (name, result) = (c["name"].as_str().unwrap(), c["result"].as_str().unwrap());
+        let want = if name == "control.reset" {
+            "SKIPPED"
+        } else {
+            "PASSED"
+        };
+        assert_eq!(result, want, "{name}: {}", c["detail"]);
+    }
+}
+
+#[test]
+fn board_validate_names_an_unserved_board_and_the_fix() {
+    let (code, _, stderr) = tilekit(&["board", "validate", "sim:no-such-board"]);
+    assert_eq!(code, 3);
+    assert!(
+        stderr.contains("no simulated board `no-such-board` is served"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tilekit sim --board FILE --name no-such-board"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sim_serves_until_interrupted_and_cleans_up() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let name = format!("clitest-{}", std::process::id());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tilekit"))
+        .args(["sim", "--board", "boards/minimal.yaml", "--name", &name])
+        .current_dir(&root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let window = std::path::PathBuf::from(format!("/dev/shm/tilekit-{name}.window"));
+    for _ in 0..100 {
+        if window.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let uri = format!("sim:{name}");
+    let (code, stdout, _) = tilekit(&["board", "validate", &uri, "--board", "boards/minimal.yaml"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("validate: 6 passed, 0 failed, 1 skipped"),
+        "{stdout}"
+    );
+    // A second server under the same name is refused.
+    let (code, _, stderr) = tilekit(&["sim", "--board", "boards/minimal.yaml", "--name", &name]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("already served"), "{stderr}");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(!window.exists(), "the window file was not removed");
+}

@@ -3,6 +3,7 @@
 mod check;
 mod schema;
 mod show;
+mod validate;
 
 use clap::Subcommand;
 
@@ -17,6 +18,8 @@ pub enum BoardCommand {
     Show(show::Args),
     /// Print the JSON Schema of board files (for editors and CI).
     Schema(schema::Args),
+    /// Run the window conformance checks against a board (sim:NAME or a board file).
+    Validate(validate::Args),
 }
 
 /// Runs a `tilekit board` subcommand.
@@ -25,6 +28,7 @@ pub fn run(cmd: BoardCommand) -> anyhow::Result<Exit> {
         BoardCommand::Check(a) => check::run(&a),
         BoardCommand::Show(a) => show::run(&a),
         BoardCommand::Schema(a) => schema::run(&a),
+        BoardCommand::Validate(a) => validate::run(&a),
     }
 }
 

@@ -1,0 +1,132 @@
+//! The window of a simulated board: a file in /dev/shm laid out as
+//! `docs/window.md` specifies, which other host processes (`tilekit board
+//! validate`, `dump`, later the host library) map to see the board.
+//!
+//! The simulator writes the ROM once, keeps the control page's STATUS,
+//! SERVER_PID and HEARTBEAT current, and publishes every tile's registers,
+//! CU_STATE, EXIT_CODE, VIOLATIONS and PRINT ring into its tile region.
+
+use std::path::PathBuf;
+
+use board_window::layout::{
+    CONTROL_OFFSET, ControlReg, CuState, PRINT_RING_OFFSET, PRINT_RING_SIZE, STATUS_UP,
+    TileEventReg, WINDOW_SIZE, tile_region,
+};
+
+use crate::shm::SharedMem;
+
+/// Where the window of simulated board `name` lives.
+pub fn window_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("/dev/shm/tilekit-{name}.window"))
+}
+
+/// A mapped window file.
+pub struct WindowFile {
+    shm: SharedMem,
+    path: PathBuf,
+    owner: bool,
+}
+
+impl WindowFile {
+    /// Creates the window of board `name` with `rom`; fails if a window of
+    /// that name exists (a board is served once).
+    pub fn create(name: &str, rom: &[u8]) -> std::io::Result<Self> {
+        let path = window_path(name);
+        let shm = SharedMem::file(&path, WINDOW_SIZE as usize, true).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                std::io::Error::new(e.kind(), format!("a board named `{name}` is already served ({}); stop it or pick another --name", path.display()))
+            } else {
+                e
+            }
+        })?;
+        shm.write(0, rom);
+        shm.store(
+            ControlReg::ServerPid.window_offset(),
+            u64::from(std::process::id()),
+        );
+        shm.store(ControlReg::Status.window_offset(), STATUS_UP.mask());
+        Ok(Self {
+            shm,
+            path,
+            owner: true,
+        })
+    }
+
+    /// Maps the window of a served board `name`.
+    pub fn open(name: &str) -> std::io::Result<Self> {
+        let path = window_path(name);
+        let shm = SharedMem::file(&path, WINDOW_SIZE as usize, false).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                std::io::Error::new(e.kind(), format!("no simulated board `{name}` is served (no {}); start one with `tilekit sim --board FILE --name {name}`", path.display()))
+            } else {
+                e
+            }
+        })?;
+        Ok(Self {
+            shm,
+            path,
+            owner: false,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// A single 64-bit load at `offset`.
+    pub fn read(&self, offset: u64) -> u64 {
+        self.shm.load(offset)
+    }
+
+    /// A single 64-bit store at `offset`.
+    pub fn write(&self, offset: u64, value: u64) {
+        self.shm.store(offset, value);
+    }
+
+    /// Copies `buf.len()` bytes at `offset` (the ROM, the print ring).
+    pub fn read_bytes(&self, offset: u64, buf: &mut [u8]) {
+        self.shm.read(offset, buf);
+    }
+
+    pub(crate) fn publish_reg(&self, slot: u64, offset: u64, value: u64) {
+        self.shm.store(tile_region(slot) + offset, value);
+    }
+
+    pub(crate) fn set_cu(&self, slot: u64, state: CuState, code: u64) {
+        self.shm
+            .store(tile_region(slot) + TileEventReg::ExitCode.offset(), code);
+        self.shm.store(
+            tile_region(slot) + TileEventReg::CuState.offset(),
+            state as u64,
+        );
+    }
+
+    pub(crate) fn append_print(&self, slot: u64, text: &[u8]) {
+        let head_off = tile_region(slot) + TileEventReg::PrintHead.offset();
+        let mut head = self.shm.load(head_off);
+        for b in text {
+            let at = tile_region(slot) + PRINT_RING_OFFSET + head % PRINT_RING_SIZE;
+            self.shm.write(at, &[*b]);
+            head += 1;
+        }
+        self.shm.store(head_off, head);
+    }
+
+    pub(crate) fn heartbeat(&self) {
+        let off = ControlReg::Heartbeat.window_offset();
+        self.shm.store(off, self.shm.load(off).wrapping_add(1));
+    }
+
+    /// Offset of the control page (for tools).
+    pub const CONTROL: u64 = CONTROL_OFFSET;
+}
+
+impl Drop for WindowFile {
+    fn drop(&mut self) {
+        if self.owner {
+            self.shm.store(ControlReg::Status.window_offset(), 0);
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
