@@ -8,6 +8,7 @@
 use crate::error::{Code, UnknownCode};
 use crate::field::{Field, FieldOverflow};
 use crate::ids::EpId;
+use crate::numbered::numbered_enum;
 
 /// COMMAND: opcode.
 pub const CMD_OP: Field = Field::new("op", 3, 0, "command opcode (0 = idle / done)");
@@ -46,35 +47,6 @@ pub const PRIV_CMD_ERROR: Field = Field::new("error", 8, 4, "error code of the f
 /// PRIV_CMD: first argument.
 pub const PRIV_CMD_ARG0: Field = Field::new("arg0", 63, 9, "first argument");
 
-macro_rules! opcodes {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $num:literal => $s:literal,)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[repr(u8)]
-        pub enum $name { $($(#[$vm])* $var = $num,)* }
-
-        impl $name {
-            /// Every opcode, in numeric order.
-            pub const ALL: &'static [$name] = &[$($name::$var,)*];
-
-            /// The spec's name.
-            pub const fn name(self) -> &'static str {
-                match self { $($name::$var => $s,)* }
-            }
-        }
-
-        impl TryFrom<u64> for $name {
-            type Error = UnknownOpcode;
-            fn try_from(raw: u64) -> Result<Self, UnknownOpcode> {
-                match raw {
-                    $($num => Ok($name::$var),)*
-                    other => Err(UnknownOpcode { register: stringify!($name), value: other }),
-                }
-            }
-        }
-    };
-}
-
 /// An opcode the spec does not define for that register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {register} opcode {value}")]
@@ -85,7 +57,14 @@ pub struct UnknownOpcode {
     pub value: u64,
 }
 
-opcodes! {
+impl crate::numbered::Unknown for UnknownOpcode {
+    fn unknown(register: &'static str, value: u64) -> Self {
+        Self { register, value }
+    }
+}
+
+numbered_enum! {
+    UnknownOpcode;
     /// Opcodes of the unprivileged COMMAND register.
     CmdOp {
         /// No command / the last one finished.
@@ -107,7 +86,8 @@ opcodes! {
     }
 }
 
-opcodes! {
+numbered_enum! {
+    UnknownOpcode;
     /// Opcodes of the external EXT_CMD register (written over the NoC only).
     ExtOp {
         /// No command / the last one finished.
@@ -120,7 +100,8 @@ opcodes! {
     }
 }
 
-opcodes! {
+numbered_enum! {
+    UnknownOpcode;
     /// Opcodes of the privileged PRIV_CMD register (tile multiplexer only).
     PrivOp {
         /// No command / the last one finished.

@@ -34,6 +34,7 @@ pub mod error;
 pub mod field;
 pub mod header;
 pub mod ids;
+mod numbered;
 pub mod regs;
 pub mod tcu;
 pub mod tile_desc;

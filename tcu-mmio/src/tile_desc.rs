@@ -5,6 +5,7 @@
 //! here at all: they are names in the board description and the window ROM.
 
 use crate::field::{Field, FieldOverflow};
+use crate::numbered::numbered_enum;
 
 /// TILE_DESC: tile type.
 pub const TD_TYPE: Field = Field::new("type", 5, 0, "tile type (0 compute, 1 memory)");
@@ -14,35 +15,6 @@ pub const TD_ISA: Field = Field::new("isa", 10, 6, "ISA of the compute unit");
 pub const TD_ATTR: Field = Field::new("attr", 27, 11, "attribute bits");
 /// TILE_DESC: memory size.
 pub const TD_MEM: Field = Field::new("mem", 63, 28, "tile-internal memory in 4 KiB pages");
-
-macro_rules! enumeration {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $num:literal => $s:literal,)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[repr(u8)]
-        pub enum $name { $($(#[$vm])* $var = $num,)* }
-
-        impl $name {
-            /// Every value, in numeric order.
-            pub const ALL: &'static [$name] = &[$($name::$var,)*];
-
-            /// The name.
-            pub const fn name(self) -> &'static str {
-                match self { $($name::$var => $s,)* }
-            }
-        }
-
-        impl TryFrom<u64> for $name {
-            type Error = UnknownValue;
-            fn try_from(raw: u64) -> Result<Self, UnknownValue> {
-                match raw {
-                    $($num => Ok($name::$var),)*
-                    other => Err(UnknownValue { what: stringify!($name), value: other }),
-                }
-            }
-        }
-    };
-}
 
 /// A TILE_DESC value the spec (or tilekit) does not define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -54,7 +26,14 @@ pub struct UnknownValue {
     pub value: u64,
 }
 
-enumeration! {
+impl crate::numbered::Unknown for UnknownValue {
+    fn unknown(what: &'static str, value: u64) -> Self {
+        Self { what, value }
+    }
+}
+
+numbered_enum! {
+    UnknownValue;
     /// The tile type.
     TileType {
         /// A compute tile (core or accelerator).
@@ -64,7 +43,8 @@ enumeration! {
     }
 }
 
-enumeration! {
+numbered_enum! {
+    UnknownValue;
     /// The compute unit's instruction set.
     Isa {
         /// No programmable core (memory tiles, fixed-function units).

@@ -37,7 +37,12 @@ impl SharedMem {
         if unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        // SAFETY: mapping our own descriptor; the result is checked.
+        Self::map(fd, len)
+    }
+
+    /// Maps `len` bytes of `fd` shared and read-write.
+    fn map(fd: OwnedFd, len: usize) -> std::io::Result<Self> {
+        // SAFETY: mapping a descriptor we own; the result is checked.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
@@ -84,26 +89,7 @@ impl SharedMem {
                 f.metadata()?.len()
             )));
         }
-        let fd: OwnedFd = f.into();
-        // SAFETY: mapping a file we opened read-write; the result is checked.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(Self {
-            fd,
-            base: p.cast(),
-            len,
-        })
+        Self::map(f.into(), len)
     }
 
     /// The descriptor (handed to a tile process).

@@ -19,7 +19,7 @@ impl Model {
     }
 
     /// Copies local memory of tile `i`; `None` outside it.
-    fn local_read(&self, i: usize, addr: u64, len: u64) -> Option<Vec<u8>> {
+    pub(crate) fn local_read(&self, i: usize, addr: u64, len: u64) -> Option<Vec<u8>> {
         let r = self.tiles[i].local?;
         let off = r.translate(addr, len)?;
         let mut buf = vec![0; usize::try_from(len).ok()?];
@@ -27,7 +27,7 @@ impl Model {
         Some(buf)
     }
 
-    fn local_write(&mut self, i: usize, addr: u64, data: &[u8]) -> bool {
+    pub(crate) fn local_write(&mut self, i: usize, addr: u64, data: &[u8]) -> bool {
         let Some(r) = self.tiles[i].local else {
             return false;
         };

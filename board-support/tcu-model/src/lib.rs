@@ -166,31 +166,14 @@ impl Model {
     /// Reads `len` bytes of tile `id`'s local memory at `addr` (trusted
     /// access for loaders and tests). `None` outside the memory.
     pub fn read_local(&self, id: TileId, addr: u64, len: usize) -> Option<Vec<u8>> {
-        let t = self.tile(id)?;
-        let r = t.local?;
-        let off = r.translate(addr, len as u64)?;
-        let mut buf = vec![0; len];
-        self.backings.get(r.backing.0)?.read(off, &mut buf);
-        Some(buf)
+        self.local_read(*self.index.get(&id)?, addr, len as u64)
     }
 
     /// Writes tile `id`'s local memory at `addr` (trusted access). Returns
     /// false outside the memory.
     pub fn write_local(&mut self, id: TileId, addr: u64, data: &[u8]) -> bool {
-        let Some(&i) = self.index.get(&id) else {
-            return false;
-        };
-        let Some(r) = self.tiles[i].local else {
-            return false;
-        };
-        let Some(off) = r.translate(addr, data.len() as u64) else {
-            return false;
-        };
-        match self.backings.get_mut(r.backing.0) {
-            Some(b) => {
-                b.write(off, data);
-                true
-            }
+        match self.index.get(&id) {
+            Some(&i) => self.local_write(i, addr, data),
             None => false,
         }
     }
