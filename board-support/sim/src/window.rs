@@ -25,6 +25,25 @@ pub struct WindowFile {
     shm: SharedMem,
     path: PathBuf,
     owner: bool,
+    /// Held while this process is the board's one writer.
+    lock: Option<std::fs::File>,
+}
+
+/// Another process owns the board.
+#[derive(Debug, thiserror::Error)]
+#[error("busy: board `{name}` is owned by PID {pid} ({command}); wait for it, or stop it")]
+pub struct Busy {
+    /// The board.
+    pub name: String,
+    /// The owner's PID.
+    pub pid: u64,
+    /// The owner's command line.
+    pub command: String,
+}
+
+/// Whether process `pid` exists.
+fn alive(pid: u64) -> bool {
+    pid != 0 && std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 impl WindowFile {
@@ -32,6 +51,16 @@ impl WindowFile {
     /// that name exists (a board is served once).
     pub fn create(name: &str, rom: &[u8]) -> std::io::Result<Self> {
         let path = window_path(name);
+        // Reclaim a stale board: its window exists but its server is gone.
+        if let Ok(old) = WindowFile::open(name) {
+            let server = old.read(ControlReg::ServerPid.window_offset());
+            if !alive(server) {
+                tracing::info!(
+                    "reclaiming stale simulated board `{name}` (server {server} is gone)"
+                );
+                let _ = std::fs::remove_file(&path);
+            }
+        }
         let shm = SharedMem::file(&path, WINDOW_SIZE as usize, true).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 std::io::Error::new(e.kind(), format!("a board named `{name}` is already served ({}); stop it or pick another --name", path.display()))
@@ -49,6 +78,7 @@ impl WindowFile {
             shm,
             path,
             owner: true,
+            lock: None,
         })
     }
 
@@ -66,7 +96,55 @@ impl WindowFile {
             shm,
             path,
             owner: false,
+            lock: None,
         })
+    }
+
+    /// Maps the window of board `name` as its one writer: takes the board's
+    /// lock and records this process as owner (PID, time, command line).
+    /// Another live writer makes this fail with [`Busy`]; an owner that died
+    /// left the lock free and is simply replaced.
+    pub fn open_writer(name: &str, command: &str) -> Result<Self, WriterError> {
+        let mut w = WindowFile::open(name)?;
+        let f = std::fs::File::open(&w.path)?;
+        if f.try_lock().is_err() {
+            let pid = w.read(ControlReg::OwnerPid.window_offset());
+            let mut cmd = [0u8; 64];
+            for k in 0..8u8 {
+                let word = w
+                    .read(ControlReg::OwnerCmd(k).window_offset())
+                    .to_le_bytes();
+                cmd[usize::from(k) * 8..usize::from(k) * 8 + 8].copy_from_slice(&word);
+            }
+            let end = cmd.iter().position(|b| *b == 0).unwrap_or(64);
+            let command = String::from_utf8_lossy(&cmd[..end]).into_owned();
+            return Err(WriterError::Busy(Busy {
+                name: name.to_owned(),
+                pid,
+                command,
+            }));
+        }
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        w.write(
+            ControlReg::OwnerPid.window_offset(),
+            u64::from(std::process::id()),
+        );
+        w.write(ControlReg::OwnerSince.window_offset(), since);
+        let mut cmd = [0u8; 64];
+        let n = command.len().min(63);
+        cmd[..n].copy_from_slice(&command.as_bytes()[..n]);
+        for k in 0..8u8 {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&cmd[usize::from(k) * 8..usize::from(k) * 8 + 8]);
+            w.write(
+                ControlReg::OwnerCmd(k).window_offset(),
+                u64::from_le_bytes(word),
+            );
+        }
+        w.lock = Some(f);
+        Ok(w)
     }
 
     /// The file's path.
@@ -122,8 +200,22 @@ impl WindowFile {
     pub const CONTROL: u64 = CONTROL_OFFSET;
 }
 
+/// Why a board could not be opened for writing.
+#[derive(Debug, thiserror::Error)]
+pub enum WriterError {
+    /// Another process owns it.
+    #[error(transparent)]
+    Busy(#[from] Busy),
+    /// It is not served, or the file cannot be opened.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 impl Drop for WindowFile {
     fn drop(&mut self) {
+        if self.lock.is_some() {
+            self.shm.store(ControlReg::OwnerPid.window_offset(), 0);
+        }
         if self.owner {
             self.shm.store(ControlReg::Status.window_offset(), 0);
             let _ = std::fs::remove_file(&self.path);

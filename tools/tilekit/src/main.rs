@@ -11,6 +11,7 @@
 
 mod board;
 mod exit;
+mod list;
 mod sim;
 
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ enum Command {
     Board(board::BoardCommand),
     /// Serve a simulated board (`sim:NAME`) until stopped.
     Sim(sim::Args),
+    /// List the boards this machine can reach.
+    List(list::Args),
 }
 
 fn init_logging(verbose: u8, quiet: u8) {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Board(cmd) => board::run(cmd),
         Command::Sim(args) => sim::run(&args),
+        Command::List(args) => list::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -198,3 +198,103 @@ fn sim_serves_until_interrupted_and_cleans_up() {
     assert!(child.wait().unwrap().success());
     assert!(!window.exists(), "the window file was not removed");
 }
+
+#[test]
+fn one_writer_at_a_time_and_busy_names_the_owner() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let name = format!("busytest-{}", std::process::id());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_tilekit"))
+        .args(["sim", "--board", "boards/minimal.yaml", "--name", &name])
+        .current_dir(&root)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let window = std::path::PathBuf::from(format!("/dev/shm/tilekit-{name}.window"));
+    for _ in 0..100 {
+        if window.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    {
+        let _owner =
+            tilekit_sim::window::WindowFile::open_writer(&name, "the test holds it").unwrap();
+        let (code, _, stderr) = tilekit(&["board", "validate", &format!("sim:{name}")]);
+        assert_eq!(code, 3, "{stderr}");
+        let want = format!(
+            "busy: board `{name}` is owned by PID {} (the test holds it)",
+            std::process::id()
+        );
+        assert!(stderr.contains(&want), "{stderr}");
+        let (_, list, _) = tilekit(&["list", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+        let e = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["uri"] == format!("sim:{name}"))
+            .unwrap()
+            .clone();
+        assert_eq!(e["state"], "served");
+        assert_eq!(e["owner_pid"], u64::from(std::process::id()));
+    }
+    // The owner let go: the board can be validated (owned) again.
+    let (code, out, _) = tilekit(&["board", "validate", &format!("sim:{name}")]);
+    assert_eq!(code, 0, "{out}");
+    Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+}
+
+#[test]
+fn stale_boards_are_listed_and_reclaimed() {
+    use board_window::layout::ControlReg;
+    let name = format!("staletest-{}", std::process::id());
+    let board = board_schema::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/minimal.yaml"),
+        &board_schema::Catalog::builtin(),
+    )
+    .unwrap();
+    let rom = board_window::encode(&board).unwrap();
+    // A window whose server is gone: leak it as a crashed simulator would.
+    let w = tilekit_sim::window::WindowFile::create(&name, &rom).unwrap();
+    w.write(
+        ControlReg::ServerPid.window_offset(),
+        u64::from(u32::MAX - 7),
+    );
+    std::mem::forget(w);
+    let (_, list, _) = tilekit(&["list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let e = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["uri"] == format!("sim:{name}"))
+        .unwrap()
+        .clone();
+    assert!(e["state"].as_str().unwrap().starts_with("stale"), "{e}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_tilekit"))
+        .args(["sim", "--board", "boards/minimal.yaml", "--name", &name])
+        .current_dir(&root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut served = false;
+    for _ in 0..100 {
+        let (_, list, _) = tilekit(&["list", "--json"]);
+        if list.contains(&format!("sim:{name}")) && list.contains("\"served\"") {
+            served = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+    assert!(served, "the stale board was not reclaimed");
+}

@@ -86,7 +86,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             Some(args.board.clone().unwrap_or_else(|| path.to_path_buf())),
         )
     };
-    let window = match WindowFile::open(&name) {
+    let command = format!("tilekit board validate {}", args.uri);
+    let window = match WindowFile::open_writer(&name, &command) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("sim:{name}: {e}");

@@ -1,0 +1,93 @@
+//! `tilekit list`: the boards this machine can reach.
+
+use serde::Serialize;
+use tilekit_sim::window::WindowFile;
+
+use crate::exit::Exit;
+
+/// Options of `tilekit list`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    uri: String,
+    board: String,
+    tiles: usize,
+    state: &'static str,
+    server_pid: u64,
+    owner_pid: u64,
+}
+
+fn alive(pid: u64) -> bool {
+    pid != 0 && std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Lists simulated boards served on this machine.
+pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    use board_window::layout::{ControlReg, ROM_SIZE};
+    let mut entries = Vec::new();
+    let dir = std::fs::read_dir("/dev/shm")
+        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut names: Vec<String> = dir
+        .iter()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_prefix("tilekit-")?
+                .strip_suffix(".window")
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    for name in names {
+        let Ok(w) = WindowFile::open(&name) else {
+            continue;
+        };
+        let mut rom = vec![0u8; ROM_SIZE as usize];
+        w.read_bytes(0, &mut rom);
+        let (board, tiles) = match board_window::decode(&rom) {
+            Ok(r) => (r.name, r.tiles.len()),
+            Err(e) => (format!("(bad ROM: {e})"), 0),
+        };
+        let server_pid = w.read(ControlReg::ServerPid.window_offset());
+        let owner = w.read(ControlReg::OwnerPid.window_offset());
+        entries.push(Entry {
+            uri: format!("sim:{name}"),
+            board,
+            tiles,
+            state: if alive(server_pid) {
+                "served"
+            } else {
+                "stale (server gone; `tilekit sim` reclaims it)"
+            },
+            server_pid,
+            owner_pid: if alive(owner) { owner } else { 0 },
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(Exit::Success);
+    }
+    if entries.is_empty() {
+        println!("no simulated boards are served (start one with `tilekit sim --board FILE`)");
+    }
+    for e in &entries {
+        let owner = if e.owner_pid == 0 {
+            "free".to_owned()
+        } else {
+            format!("owned by PID {}", e.owner_pid)
+        };
+        println!(
+            "{:<24} board `{}`, {} tiles, {}, server PID {}, {owner}",
+            e.uri, e.board, e.tiles, e.state, e.server_pid
+        );
+    }
+    eprintln!("PCIe boards are not listed yet: the PCIe backend is still to come");
+    Ok(Exit::Success)
+}
