@@ -22,6 +22,7 @@ use tcu_mmio::regs::Layout;
 use tcu_mmio::{LocalAddr, Tcu};
 
 pub use tcu_mmio;
+pub use tile_sim_abi as sim_abi;
 
 /// A running tile program's view of its tile.
 #[derive(Debug)]
