@@ -321,3 +321,20 @@ pub(crate) fn apply(p: &mut Prepared) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// A command for `program` in the same sandbox as a tile, but without a
+/// board: fds 0–2 on /dev/null, nothing else inherited. The start-up
+/// benchmark uses it as its baseline.
+pub fn sandboxed_command(program: &Path) -> Result<std::process::Command, SandboxError> {
+    use std::os::unix::process::CommandExt;
+    let mut prepared = prepare(program)?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.env_clear()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: the closure runs in the child between fork and exec and makes
+    // only async-signal-safe system calls (see `apply`).
+    unsafe { cmd.pre_exec(move || apply(&mut prepared)) };
+    Ok(cmd)
+}

@@ -1,0 +1,95 @@
+//! Benchmark: starting a 16-tile simulated board and running a program on
+//! each of its 15 compute tiles, against starting 15 plain processes in the
+//! same sandbox, measured in the same run.
+//!
+//! Run: `cargo bench -p tilekit-sim --bench startup`
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use board_schema::Catalog;
+use tcu_mmio::TileId;
+use tilekit_sim::{Sim, TileExit, sandbox};
+
+const PROBE: &str = env!("CARGO_BIN_EXE_tilekit-sandbox-probe");
+const RUNS: usize = 7;
+
+fn board16() -> board_schema::BoardDesc {
+    let mut yaml = String::from(
+        "tilekit_board: 1\nname: sixteen\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 4 MiB }\n",
+    );
+    for t in 1..15 {
+        yaml.push_str(&format!(
+            "  - {{ id: {t}, kind: core, isa: host-native, dram: 4 MiB }}\n"
+        ));
+    }
+    yaml.push_str("  - { id: 15, kind: memory, size: 64 MiB }\n");
+    board_schema::parse("sixteen.yaml", &yaml, &Catalog::builtin()).unwrap()
+}
+
+fn board_run(board: &board_schema::BoardDesc) -> Duration {
+    let t0 = Instant::now();
+    let sim = Sim::new(board).unwrap();
+    let tiles: Vec<TileId> = board
+        .tiles
+        .iter()
+        .filter(|t| t.kind != board_schema::TileKind::Memory)
+        .map(|t| t.id)
+        .collect();
+    for t in &tiles {
+        sim.spawn(*t, Path::new(PROBE), &["sleep", "0"]).unwrap();
+    }
+    for t in &tiles {
+        assert_eq!(
+            sim.wait(*t, Duration::from_secs(30)).unwrap(),
+            TileExit::Exited(0)
+        );
+    }
+    t0.elapsed()
+}
+
+fn plain_run(n: usize) -> Duration {
+    let t0 = Instant::now();
+    let mut children: Vec<_> = (0..n)
+        .map(|_| {
+            sandbox::sandboxed_command(Path::new(PROBE))
+                .unwrap()
+                .args(["sleep", "0"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in &mut children {
+        assert!(c.wait().unwrap().success());
+    }
+    t0.elapsed()
+}
+
+fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn main() {
+    let board = board16();
+    board_run(&board);
+    plain_run(15);
+    let (mut sim, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        sim.push(board_run(&board).as_secs_f64() * 1e3);
+        plain.push(plain_run(15).as_secs_f64() * 1e3);
+    }
+    let (sm, smin, smax) = stats(sim);
+    let (pm, pmin, pmax) = stats(plain);
+    println!("start-up, {RUNS} runs (median, min..max), same run:");
+    println!("| what | ms | min..max |");
+    println!("|---|---|---|");
+    println!(
+        "| 15 plain sandboxed processes, started and exited | {pm:.1} | {pmin:.1}..{pmax:.1} |"
+    );
+    println!(
+        "| 16-tile board built, 15 tile programs started and exited | {sm:.1} | {smin:.1}..{smax:.1} |"
+    );
+    println!("ratio board / plain: {:.2}", sm / pm);
+}
