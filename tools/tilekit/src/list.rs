@@ -88,6 +88,22 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             e.uri, e.board, e.tiles, e.state, e.server_pid
         );
     }
-    eprintln!("PCIe boards are not listed yet: the PCIe backend is still to come");
+    // PCIe: devices that can carry a tilekit window (ivshmem in a VM,
+    // Xilinx FPGAs); which of them is a board shows once its ROM is read.
+    for bdf in board_pcie::list(std::path::Path::new("/sys")) {
+        let uri = board_pcie::PcieUri { bdf, ids: None };
+        if let Ok(d) = board_pcie::discover(std::path::Path::new("/sys"), &uri)
+            && matches!((d.vendor, d.device), (0x1af4, 0x1110) | (0x10ee, _))
+        {
+            println!(
+                "pcie:{bdf:<19} {:04x}:{:04x}, {} BARs, IOMMU group {}, driver {} (reading its ROM needs the PCIe backend, still to come)",
+                d.vendor,
+                d.device,
+                d.bars.len(),
+                d.iommu_group.map_or("none".into(), |g| g.to_string()),
+                d.driver.as_deref().unwrap_or("none")
+            );
+        }
+    }
     Ok(Exit::Success)
 }

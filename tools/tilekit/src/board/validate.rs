@@ -65,10 +65,20 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let (name, board_file) = if let Some(name) = args.uri.strip_prefix("sim:") {
         (name.to_owned(), args.board.clone())
     } else if args.uri.starts_with("pcie:") {
-        eprintln!(
-            "{}: the PCIe backend is not built yet; validate a simulated board (sim:NAME or a board file)",
-            args.uri
-        );
+        let uri = match board_pcie::PcieUri::parse(&args.uri) {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("{e}");
+                return Ok(Exit::Failed);
+            }
+        };
+        match board_pcie::discover(Path::new("/sys"), &uri) {
+            Ok(d) => eprintln!(
+                "{}: found {:04x}:{:04x}; mapping its BAR (VFIO or sysfs) is not built yet, so the checks cannot run",
+                args.uri, d.vendor, d.device
+            ),
+            Err(e) => eprintln!("{}: {e}", args.uri),
+        }
         return Ok(Exit::Unavailable);
     } else {
         let path = Path::new(&args.uri);
