@@ -26,6 +26,7 @@ pub(crate) fn spawn(
     args: &[&str],
 ) -> Result<(), SimError> {
     let t = &shared.tiles[i];
+    crate::image::check(program)?;
     let mut prepared = match shared.isolation {
         Isolation::Sandboxed => Some(sandbox::prepare(program)?),
         Isolation::Insecure => None,

@@ -18,6 +18,7 @@
 //! window file served to other host processes, and images loaded through
 //! memory.
 
+pub mod image;
 mod launcher;
 pub mod probe;
 pub mod sandbox;
@@ -88,6 +89,9 @@ pub enum SimError {
         /// The end of what it printed.
         last_output: String,
     },
+    /// The program is not a tile image.
+    #[error(transparent)]
+    Image(#[from] image::ImageError),
     /// The sandbox cannot be set up.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),

@@ -54,5 +54,18 @@ pub const BOOT_NS: u64 = 0x3838;
 /// Backend area: the tile's endpoint count (fixes where the print buffer is).
 pub const EPS: u64 = 0x3840;
 
+/// Version of the tile ABI (this descriptor layout and the transport
+/// protocol; the kernel interface version joins it when kif exists). A tile
+/// image records the version it was built for in its note.
+pub const TILE_ABI_VERSION: u32 = 1;
+
+/// ELF note that marks a tile image: owner name (NUL-terminated, padded to
+/// 4 bytes in the note).
+pub const NOTE_NAME: &[u8; 8] = b"tilekit\0";
+/// ELF note type of the tile-image note ("TI").
+pub const NOTE_TYPE: u32 = 0x5449;
+/// Size of the note's descriptor: ISA code (u32) and tile ABI version (u32).
+pub const NOTE_DESC_SIZE: u32 = 8;
+
 /// Environment variable naming the tile (e.g. `C0T03`) for messages.
 pub const ENV_TILE: &str = "TILEKIT_TILE";

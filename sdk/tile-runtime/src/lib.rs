@@ -88,6 +88,8 @@ impl Tile {
 /// Runs a tile program: attaches, calls `main`, exits with its code.
 /// Without a board (run directly from a shell) it says so and exits 125.
 pub fn run(main: impl FnOnce(&Tile) -> i32) -> ! {
+    // Reference the image note so the linker keeps it in every tile program.
+    std::hint::black_box(&sim::IMAGE_NOTE);
     match Tile::attach() {
         Ok(tile) => {
             let code = main(&tile);

@@ -279,3 +279,28 @@ impl SimRegs {
         self.map.load(abi::EPS) as u16
     }
 }
+
+/// The ELF note that marks every program built with this runtime as a tile
+/// image for host-native simulated cores (tile-sim-abi describes the layout:
+/// namesz, descsz, type, name, then ISA code and tile ABI version).
+#[repr(C, align(4))]
+pub struct ImageNote {
+    namesz: u32,
+    descsz: u32,
+    kind: u32,
+    name: [u8; 8],
+    isa: u32,
+    abi: u32,
+}
+
+/// The note itself, kept by the linker in a note section.
+#[used]
+#[unsafe(link_section = ".note.tilekit")]
+pub static IMAGE_NOTE: ImageNote = ImageNote {
+    namesz: abi::NOTE_NAME.len() as u32,
+    descsz: abi::NOTE_DESC_SIZE,
+    kind: abi::NOTE_TYPE,
+    name: *abi::NOTE_NAME,
+    isa: tcu_mmio::tile_desc::Isa::HostNative as u32,
+    abi: abi::TILE_ABI_VERSION,
+};

@@ -1,0 +1,161 @@
+//! Tile images: native executables marked by an ELF note (written by the
+//! tile runtime) with the ISA code and the tile ABI version they were built
+//! for. The simulator runs nothing else.
+
+use std::path::Path;
+
+use tile_sim_abi as abi;
+
+/// What a tile image says about itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// TILE_DESC ISA code.
+    pub isa: u32,
+    /// Tile ABI version.
+    pub abi: u32,
+}
+
+/// Why a file is not a runnable tile image.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    /// The file cannot be read.
+    #[error("{path}: cannot read the tile image: {source}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Not an ELF executable for this host.
+    #[error("{path} is not a tile image: {why}")]
+    NotExecutable {
+        /// The file.
+        path: String,
+        /// What it is instead.
+        why: &'static str,
+    },
+    /// An executable without the tile-image note.
+    #[error(
+        "{path} is not a tile image (it has no tilekit note): tile programs start with `tile_runtime::run`, which marks them"
+    )]
+    NotTileImage {
+        /// The file.
+        path: String,
+    },
+    /// Built for another ISA.
+    #[error(
+        "{path} is a tile image for ISA code {isa}, but simulated cores are host-native (code {host})"
+    )]
+    WrongIsa {
+        /// The file.
+        path: String,
+        /// Its ISA code.
+        isa: u32,
+        /// The host-native code.
+        host: u32,
+    },
+    /// Built for another tile ABI.
+    #[error(
+        "{path} was built for tile ABI {built}, this simulator speaks tile ABI {expected}: rebuild it against this tilekit"
+    )]
+    WrongAbi {
+        /// The file.
+        path: String,
+        /// The image's version.
+        built: u32,
+        /// This simulator's version.
+        expected: u32,
+    },
+}
+
+fn u16_at(b: &[u8], o: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(o..o + 2)?.try_into().ok()?))
+}
+fn u32_at(b: &[u8], o: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(o..o + 4)?.try_into().ok()?))
+}
+fn u64_at(b: &[u8], o: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(o..o + 8)?.try_into().ok()?))
+}
+
+/// Finds the tilekit note in ELF64 little-endian bytes (any bytes: never panics).
+pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
+    if elf.get(..4) != Some(b"\x7fELF".as_slice()) {
+        return Err("not an ELF file");
+    }
+    if elf.get(4) != Some(&2) || elf.get(5) != Some(&1) {
+        return Err("not a 64-bit little-endian ELF file");
+    }
+    if u16_at(elf, 18) != Some(62) {
+        return Err("not an x86-64 executable");
+    }
+    let (phoff, phentsize, phnum) = (
+        u64_at(elf, 32).ok_or("truncated ELF header")? as usize,
+        u16_at(elf, 54).ok_or("truncated ELF header")? as usize,
+        u16_at(elf, 56).ok_or("truncated ELF header")? as usize,
+    );
+    for k in 0..phnum {
+        let ph = phoff.saturating_add(k.saturating_mul(phentsize));
+        if u32_at(elf, ph) != Some(4) {
+            continue; // not PT_NOTE
+        }
+        let (off, size) = (
+            u64_at(elf, ph + 8).unwrap_or(0) as usize,
+            u64_at(elf, ph + 32).unwrap_or(0) as usize,
+        );
+        let notes = elf
+            .get(off..off.saturating_add(size))
+            .ok_or("note segment outside the file")?;
+        let mut at = 0;
+        while at + 12 <= notes.len() {
+            let namesz = u32_at(notes, at).unwrap_or(0) as usize;
+            let descsz = u32_at(notes, at + 4).unwrap_or(0) as usize;
+            let kind = u32_at(notes, at + 8).unwrap_or(0);
+            let name_at = at + 12;
+            let desc_at = name_at + namesz.div_ceil(4) * 4;
+            let name = notes.get(name_at..name_at + namesz);
+            if kind == abi::NOTE_TYPE
+                && name == Some(abi::NOTE_NAME.as_slice())
+                && descsz == abi::NOTE_DESC_SIZE as usize
+            {
+                let (isa, ver) = (u32_at(notes, desc_at), u32_at(notes, desc_at + 4));
+                if let (Some(isa), Some(abi)) = (isa, ver) {
+                    return Ok(Some(ImageInfo { isa, abi }));
+                }
+            }
+            at = desc_at + descsz.div_ceil(4) * 4;
+        }
+    }
+    Ok(None)
+}
+
+/// Checks that `path` is a tile image for host-native cores and this ABI.
+pub fn check(path: &Path) -> Result<ImageInfo, ImageError> {
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ImageError::Unreadable {
+        path: p.clone(),
+        source,
+    })?;
+    let info = find_note(&bytes)
+        .map_err(|why| ImageError::NotExecutable {
+            path: p.clone(),
+            why,
+        })?
+        .ok_or(ImageError::NotTileImage { path: p.clone() })?;
+    let host = tcu_mmio::tile_desc::Isa::HostNative as u32;
+    if info.isa != host {
+        return Err(ImageError::WrongIsa {
+            path: p,
+            isa: info.isa,
+            host,
+        });
+    }
+    if info.abi != abi::TILE_ABI_VERSION {
+        return Err(ImageError::WrongAbi {
+            path: p,
+            built: info.abi,
+            expected: abi::TILE_ABI_VERSION,
+        });
+    }
+    Ok(info)
+}
