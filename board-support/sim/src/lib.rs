@@ -21,6 +21,7 @@
 pub mod image;
 mod launcher;
 pub mod probe;
+mod reset;
 pub mod sandbox;
 mod service;
 mod shm;
@@ -378,16 +379,9 @@ impl Sim {
         if shared.window.is_some() {
             let s = shared.clone();
             let h = std::thread::Builder::new()
-                .name("heartbeat".into())
-                .spawn(move || {
-                    while !s.stop.load(Ordering::SeqCst) {
-                        if let Some(w) = &s.window {
-                            w.heartbeat();
-                        }
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                })
-                .map_err(os("starting the heartbeat thread"))?;
+                .name("control".into())
+                .spawn(move || reset::control_thread(&s))
+                .map_err(os("starting the control-page thread"))?;
             threads.push(h);
         }
         for i in 0..n {
@@ -466,6 +460,12 @@ impl Sim {
     /// The process id of `tile`'s program while it runs.
     pub fn pid(&self, tile: TileId) -> Option<u32> {
         self.idx(tile).ok().and_then(|i| lock(&self.shared).pids[i])
+    }
+
+    /// Board reset: stops every tile program, resets every TCU (all tiles
+    /// privileged again, every endpoint invalid) and clears all memory.
+    pub fn reset(&self) {
+        reset::reset(&self.shared);
     }
 
     /// What `tile` printed so far.

@@ -141,6 +141,26 @@ impl SharedMem {
         }
     }
 
+    /// Zeroes `len` bytes at `off` by dropping the pages (the memfd reads
+    /// zero there and gives the memory back); unaligned edges are written.
+    pub fn clear(&self, off: u64, len: u64) {
+        const PAGE: u64 = 4096;
+        let start = off.next_multiple_of(PAGE).min(off + len);
+        let end = ((off + len) / PAGE * PAGE).max(start);
+        self.write(off, &vec![0u8; (start - off) as usize]);
+        self.write(end, &vec![0u8; (off + len - end) as usize]);
+        if end > start
+            && let Some(p) = self.range(start, (end - start) as usize)
+        {
+            // SAFETY: MADV_REMOVE on a page-aligned range inside our shared
+            // mapping: the pages are freed and read back as zeros.
+            let r = unsafe { libc::madvise(p.cast(), (end - start) as usize, libc::MADV_REMOVE) };
+            if r != 0 {
+                self.write(start, &vec![0u8; (end - start) as usize]);
+            }
+        }
+    }
+
     /// FUTEX_WAKE on the 32-bit word at `off` (shared futex: other processes wait on it).
     pub fn wake(&self, off: u64) {
         if let Some(p) = self.word(off) {
@@ -210,6 +230,9 @@ impl Backing for ShmBacking {
     fn write(&mut self, offset: u64, data: &[u8]) {
         self.shm.write(self.offset + offset, data);
     }
+    fn clear(&mut self) {
+        self.shm.clear(self.offset, self.len);
+    }
 }
 
 /// A memory tile whose DRAM slices live in the cores' own memories: reads
@@ -250,6 +273,11 @@ impl Backing for MemTileBacking {
         self.each(offset, data.len(), |i, at, r| todo.push((i, at, r)));
         for (i, at, r) in todo {
             self.parts[i].2.write(at, &data[r]);
+        }
+    }
+    fn clear(&mut self) {
+        for (_, _, part) in &mut self.parts {
+            part.clear();
         }
     }
 }

@@ -61,19 +61,27 @@ impl WindowFile {
                 let _ = std::fs::remove_file(&path);
             }
         }
-        let shm = SharedMem::file(&path, WINDOW_SIZE as usize, true).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                std::io::Error::new(e.kind(), format!("a board named `{name}` is already served ({}); stop it or pick another --name", path.display()))
-            } else {
-                e
-            }
-        })?;
+        // Build the window under a private name, then link it into place
+        // atomically: nobody ever sees a window without its ROM, and a
+        // served board of the same name makes the link fail.
+        let tmp = path.with_extension(format!("window.new-{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let shm = SharedMem::file(&tmp, WINDOW_SIZE as usize, true)?;
         shm.write(0, rom);
         shm.store(
             ControlReg::ServerPid.window_offset(),
             u64::from(std::process::id()),
         );
         shm.store(ControlReg::Status.window_offset(), STATUS_UP.mask());
+        let linked = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        linked.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                std::io::Error::new(e.kind(), format!("a board named `{name}` is already served ({}); stop it or pick another --name", path.display()))
+            } else {
+                e
+            }
+        })?;
         Ok(Self {
             shm,
             path,
@@ -189,6 +197,18 @@ impl WindowFile {
             head += 1;
         }
         self.shm.store(head_off, head);
+    }
+
+    /// Clears a tile region's shared events (after a board reset).
+    pub(crate) fn clear_events(&self, slot: u64) {
+        for r in [
+            TileEventReg::CuState,
+            TileEventReg::ExitCode,
+            TileEventReg::PrintHead,
+            TileEventReg::Violations,
+        ] {
+            self.shm.store(tile_region(slot) + r.offset(), 0);
+        }
     }
 
     pub(crate) fn heartbeat(&self) {

@@ -178,6 +178,19 @@ impl Model {
         }
     }
 
+    /// Board reset: every TCU back to its reset state (privileged, all
+    /// endpoints invalid, counters zero) and every memory cleared.
+    pub fn reset(&mut self) {
+        for t in &mut self.tiles {
+            *t = TileState::new(t.id, t.layout, t.tile_desc, t.local);
+        }
+        for b in &mut self.backings {
+            b.clear();
+        }
+        self.printed.clear();
+        self.events.clear();
+    }
+
     /// A snapshot of everything observable: every register word of every
     /// tile and a hash of every backing. Negative tests compare snapshots
     /// before and after a refused operation.

@@ -18,6 +18,19 @@ pub trait Backing: Send {
     fn read(&self, offset: u64, buf: &mut [u8]);
     /// Copies `data` to `offset`. The caller has checked the range.
     fn write(&mut self, offset: u64, data: &[u8]);
+
+    /// Sets every byte to zero (board reset). The default writes zeros;
+    /// backings over shared memory drop their pages instead, so a reset
+    /// does not commit memory that was never used.
+    fn clear(&mut self) {
+        let zeros = vec![0u8; 64 << 10];
+        let mut off = 0;
+        while off < self.len() {
+            let n = (self.len() - off).min(zeros.len() as u64);
+            self.write(off, &zeros[..n as usize]);
+            off += n;
+        }
+    }
 }
 
 /// An in-process backing.

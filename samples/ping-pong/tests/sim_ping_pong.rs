@@ -130,6 +130,49 @@ mod sim {
     }
 
     #[test]
+    fn reset_returns_the_board_to_its_power_on_state() {
+        let sim = Sim::new(&board()).unwrap();
+        wire(&sim);
+        sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["5"])
+            .unwrap();
+        sim.spawn(PING, Path::new(env!("CARGO_BIN_EXE_ping")), &["5"])
+            .unwrap();
+        assert_eq!(
+            sim.wait(PING, Duration::from_secs(30)).unwrap(),
+            TileExit::Exited(0)
+        );
+        sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["1"])
+            .unwrap();
+        sim.reset();
+        assert!(sim.pid(PONG).is_none(), "reset stops every tile program");
+        sim.with_model(|m| {
+            for t in m.tiles() {
+                assert!(t.is_privileged(), "{} not privileged", t.id);
+                assert!(t.eps.iter().all(|w| *w == [0; 3]), "{} has endpoints", t.id);
+                assert_eq!(t.violations, 0);
+            }
+            assert_eq!(
+                m.read_local(PING, MSG_BUF, 16).unwrap(),
+                vec![0; 16],
+                "memory cleared"
+            );
+        });
+        assert_eq!(sim.output(PING), "");
+        // The board works again after the reset.
+        wire(&sim);
+        sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["2"])
+            .unwrap();
+        sim.spawn(PING, Path::new(env!("CARGO_BIN_EXE_ping")), &["2"])
+            .unwrap();
+        assert_eq!(
+            sim.wait(PING, Duration::from_secs(30)).unwrap(),
+            TileExit::Exited(0),
+            "{}",
+            sim.output(PING)
+        );
+    }
+
+    #[test]
     fn risc_v_boards_are_refused_naming_the_isa() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/vcu118-riscv.yaml");
         let b = board_schema::load(&path, &Catalog::builtin()).unwrap();

@@ -283,9 +283,56 @@ fn checks(
     } else {
         fail("tiles.registers", bad.join("; "))
     });
-    out.push(skip(
-        "control.reset",
-        "board reset (RESET in the control page) is not implemented by the simulator yet",
-    ));
+    out.push(check_reset(w, &rom));
     out
+}
+
+/// Board reset: RESET reads 0 again within 5 s, and afterwards every tile
+/// is privileged with all endpoints invalid and its compute unit stopped.
+fn check_reset(w: &WindowFile, rom: &board_window::Rom) -> Check {
+    let reset = ControlReg::Reset.window_offset();
+    w.write(reset, 1);
+    let t0 = Instant::now();
+    while w.read(reset) != 0 {
+        if t0.elapsed() > Duration::from_secs(5) {
+            return fail("control.reset", "RESET did not read 0 within 5 s");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let took = t0.elapsed();
+    let mut bad = Vec::new();
+    for (slot, t) in rom.tiles.iter().enumerate() {
+        if t.kind == board_schema::TileKind::Memory {
+            continue;
+        }
+        let base = tile_region(slot as u64);
+        if !Features::from_raw(w.read(base + tcu_mmio::Reg::FEATURES.offset(Layout::HW))).kernel {
+            bad.push(format!("{}: not privileged after reset", t.id));
+        }
+        let layout = Layout::new(t.eps).unwrap_or(Layout::HW);
+        for ep in 0..t.eps {
+            let r = tcu_mmio::Reg::Ep {
+                ep: tcu_mmio::EpId(ep),
+                word: 0,
+            };
+            if w.read(base + r.offset(layout)) & 0x7 != 0 {
+                bad.push(format!("{}: EP{ep} still valid after reset", t.id));
+                break;
+            }
+        }
+        if w.read(base + TileEventReg::CuState.offset()) != CuState::Stopped as u64 {
+            bad.push(format!("{}: compute unit not stopped", t.id));
+        }
+    }
+    if bad.is_empty() {
+        pass(
+            "control.reset",
+            format!(
+                "reset in {:.1} ms: tiles privileged, endpoints invalid, cores stopped",
+                took.as_secs_f64() * 1e3
+            ),
+        )
+    } else {
+        fail("control.reset", bad.join("; "))
+    }
 }
