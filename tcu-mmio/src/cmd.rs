@@ -27,7 +27,7 @@ pub const CMD_ARG0: Field = Field::new(
 /// EXT_CMD: opcode.
 pub const EXT_CMD_OP: Field = Field::new("op", 3, 0, "external command opcode");
 /// EXT_CMD: error code.
-pub const EXT_CMD_ERROR: Field = Field::new("error", 8, 4, "error code of the finished command");
+pub const EXT_CMD_ERROR: Field = Field::new("err", 8, 4, "error code of the finished command");
 /// EXT_CMD: argument.
 pub const EXT_CMD_ARG: Field = Field::new("arg", 63, 9, "argument / result");
 /// INV_EP argument (within EXT_CMD.arg): the endpoint.
@@ -43,7 +43,7 @@ pub const INV_EP_FORCE: Field = Field::new(
 /// PRIV_CMD: opcode.
 pub const PRIV_CMD_OP: Field = Field::new("op", 3, 0, "privileged command opcode");
 /// PRIV_CMD: error code.
-pub const PRIV_CMD_ERROR: Field = Field::new("error", 8, 4, "error code of the finished command");
+pub const PRIV_CMD_ERROR: Field = Field::new("err", 8, 4, "error code of the finished command");
 /// PRIV_CMD: first argument.
 pub const PRIV_CMD_ARG0: Field = Field::new("arg0", 63, 9, "first argument");
 

@@ -64,15 +64,14 @@ pub const RECV_WPOS: Field = Field::new(
 /// Receive EP, register 0: read position.
 pub const RECV_RPOS: Field = Field::new("rpos", 58, 53, "slot where the next FETCH starts");
 /// Receive EP, register 1: buffer address.
-pub const RECV_BUF_ADDR: Field =
-    Field::new("buf_addr", 63, 0, "local address of the receive buffer");
+pub const RECV_BUF_ADDR: Field = Field::new("buffer", 63, 0, "local address of the receive buffer");
 /// Receive EP, register 2: occupied slots.
 pub const RECV_OCCUPIED: Field = Field::new("occupied", 31, 0, "bit per slot: holds a message");
 /// Receive EP, register 2: unread slots.
 pub const RECV_UNREAD: Field = Field::new("unread", 63, 32, "bit per slot: not fetched yet");
 
 /// Memory EP, register 0: permissions.
-pub const MEM_PERM: Field = Field::new("perm", 22, 19, "R = 1, W = 2");
+pub const MEM_PERM: Field = Field::new("rw", 22, 19, "permissions: read = 1, write = 2");
 /// Memory EP, register 0: target tile.
 pub const MEM_TILE: Field = Field::new("tile", 30, 23, "target tile number");
 /// Memory EP, register 0: target chip.

@@ -12,7 +12,7 @@ use crate::field::{Field, FieldOverflow};
 use crate::ids::{EpId, Label, TileId};
 
 /// Word 0: the message is a reply.
-pub const HDR_REPLY: Field = Field::new("reply", 0, 0, "1 = this message is a reply");
+pub const HDR_REPLY: Field = Field::new("flags", 0, 0, "REPLY (1): this message is a reply");
 /// Word 0: log2 of the reply slot size the sender can take.
 pub const HDR_RSIZE: Field = Field::new(
     "rsize",

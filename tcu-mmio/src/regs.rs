@@ -406,7 +406,7 @@ pub const CU_REQ_FOREIGN_ACT: Field =
 /// CU_REQ (PMP failure): the access was a write.
 pub const CU_REQ_PMP_WRITE: Field = Field::new("write", 3, 3, "PMP failure: 1 = write access");
 /// CU_REQ (PMP failure): the error.
-pub const CU_REQ_PMP_ERR: Field = Field::new("err", 8, 4, "PMP failure: error code");
+pub const CU_REQ_PMP_ERR: Field = Field::new("error", 8, 4, "PMP failure: error code");
 /// CU_REQ (PMP failure): the physical address.
 pub const CU_REQ_PMP_PHYS: Field = Field::new("phys", 63, 32, "PMP failure: physical address");
 /// CUR_ACT: the running activity.
@@ -554,9 +554,5 @@ pub const REGISTER_DOCS: &[RegDoc] = &[
 ];
 
 /// PRIV_CTRL: report PMP failures as CU requests.
-pub const PRIV_CTRL_PMP_FAILURES: Field = Field::new(
-    "pmp_failures",
-    0,
-    0,
-    "1 = report PMP failures as CU requests",
-);
+pub const PRIV_CTRL_PMP_FAILURES: Field =
+    Field::new("pmp", 0, 0, "1 = report PMP failures as CU requests");

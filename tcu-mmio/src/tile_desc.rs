@@ -14,7 +14,7 @@ pub const TD_ISA: Field = Field::new("isa", 10, 6, "ISA of the compute unit");
 /// TILE_DESC: attributes.
 pub const TD_ATTR: Field = Field::new("attr", 27, 11, "attribute bits");
 /// TILE_DESC: memory size.
-pub const TD_MEM: Field = Field::new("mem", 63, 28, "tile-internal memory in 4 KiB pages");
+pub const TD_MEM: Field = Field::new("memory", 63, 28, "tile-internal memory in 4 KiB pages");
 
 /// A TILE_DESC value the spec (or tilekit) does not define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -49,10 +49,8 @@ numbered_enum! {
     Isa {
         /// No programmable core (memory tiles, fixed-function units).
         None = 0 => "none",
-        /// 64-bit RISC-V.
-        RiscV64 = 1 => "riscv64",
-        /// 32-bit RISC-V.
-        RiscV32 = 2 => "riscv32",
+        /// RISC-V (the spec does not distinguish 32 and 64 bit).
+        RiscV = 1 => "riscv",
         /// tilekit extension: a simulated core running native executables
         /// of the host (x86-64 Linux). Never reported by hardware.
         HostNative = 31 => "host-native",

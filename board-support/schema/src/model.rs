@@ -69,10 +69,8 @@ impl TileKind {
 pub enum IsaName {
     /// A simulated core running native host executables (tilekit extension).
     HostNative,
-    /// 64-bit RISC-V (hardware boards).
-    Riscv64,
-    /// 32-bit RISC-V (hardware boards).
-    Riscv32,
+    /// RISC-V (hardware boards).
+    Riscv,
 }
 
 impl IsaName {
@@ -80,8 +78,7 @@ impl IsaName {
     pub const fn isa(self) -> tcu_mmio::tile_desc::Isa {
         match self {
             IsaName::HostNative => tcu_mmio::tile_desc::Isa::HostNative,
-            IsaName::Riscv64 => tcu_mmio::tile_desc::Isa::RiscV64,
-            IsaName::Riscv32 => tcu_mmio::tile_desc::Isa::RiscV32,
+            IsaName::Riscv => tcu_mmio::tile_desc::Isa::RiscV,
         }
     }
 

@@ -115,7 +115,7 @@ mod sim {
         );
         assert_eq!(
             probe(&["cmd", "1", "0", "0xffff", "0x100", "225", "0"], false).0,
-            ["SEND_INV_MSG_SZ"]
+            ["OUT_OF_BOUNDS"]
         );
         // SEND-NO-CREDITS: one credit, no reply comes back.
         let (lines, _) = probe(

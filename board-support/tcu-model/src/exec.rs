@@ -12,6 +12,8 @@ use crate::{Access, Model, Rule};
 
 /// Messages must start 16-byte aligned in local memory.
 const MSG_ALIGN: u64 = 16;
+/// The largest message size exponent (2 KiB messages).
+const MAX_MSG_SIZE_LOG2: u8 = 11;
 
 impl Model {
     fn idx(&self, id: TileId) -> Option<usize> {
@@ -88,29 +90,30 @@ impl Model {
     }
 
     fn cmd_send(&mut self, i: usize, ep: EpId, arg0: u32) -> Result<(), Rule> {
+        // The order of the checks is the spec's (unpriv.tex, SEND).
         let EpConfig::Send(s) = self.tiles[i].ep(ep) else {
             return Err(Rule::SendNoSep);
         };
-        if !self.check_act(i, s.act) {
-            return Err(Rule::SendForeign);
-        }
         if s.reply {
             return Err(Rule::SendReplyEp);
         }
+        if !self.check_act(i, s.act) {
+            return Err(Rule::SendForeign);
+        }
         let (addr, size) = (self.tiles[i].data_addr, self.tiles[i].data_size);
         let payload = self.message_payload(i, addr, size, s.msg_size_log2)?;
-        if !s.cur_credits.is_unlimited() && s.cur_credits.raw() == 0 {
-            return Err(Rule::SendNoCredits);
-        }
         let reply_ep = EpId(arg0 as u16);
         let reply_size_log2 = if reply_ep.is_invalid() {
-            0
+            HEADER_SIZE.trailing_zeros() as u8
         } else {
             match self.tiles[i].ep(reply_ep) {
                 EpConfig::Receive(r) => r.slot_size_log2,
                 _ => return Err(Rule::SendReplyRep),
             }
         };
+        if !s.cur_credits.is_unlimited() && s.cur_credits.raw() == 0 {
+            return Err(Rule::SendNoCredits);
+        }
         let info = HeaderInfo {
             reply: false,
             reply_size_log2: reply_size_log2.min(15),
@@ -134,7 +137,8 @@ impl Model {
         Ok(())
     }
 
-    /// Checks and copies a message's payload from local memory.
+    /// Checks a message (size, alignment) and copies its payload from local
+    /// memory, in the spec's order.
     fn message_payload(
         &self,
         i: usize,
@@ -142,21 +146,27 @@ impl Model {
         size: u64,
         msg_size_log2: u8,
     ) -> Result<Vec<u8>, Rule> {
-        if !addr.is_multiple_of(MSG_ALIGN) {
-            return Err(Rule::SendUnaligned);
+        if msg_size_log2 > MAX_MSG_SIZE_LOG2 {
+            return Err(Rule::SendInvMsgSz);
         }
-        let max = 1u64
-            .checked_shl(u32::from(msg_size_log2))
-            .unwrap_or(u64::MAX);
-        if size.saturating_add(HEADER_SIZE as u64) > max
-            || size > tcu_mmio::header::HDR_LENGTH.max()
-        {
-            return Err(Rule::SendMsgSize);
+        if size.saturating_add(HEADER_SIZE as u64) > 1u64 << msg_size_log2 {
+            return Err(Rule::SendTooBig);
+        }
+        if addr % MSG_ALIGN != 0 {
+            return Err(Rule::SendUnaligned);
         }
         self.local_read(i, addr, size).ok_or(Rule::SendLocalMem)
     }
 
-    /// The receive side: places a message in a slot of `tgt_ep` at `tgt`.
+    /// Whether a receive EP's reply-EP range leaves the TCU's endpoints.
+    fn rpl_eps_invalid(&self, t: usize, r: &RecvEp) -> bool {
+        !r.reply_eps.is_invalid()
+            && u32::from(r.reply_eps.raw()) + (1u32 << r.slots_log2)
+                > u32::from(self.tiles[t].layout.eps())
+    }
+
+    /// The receive side (unpriv.tex, RECEIVE): places a message in a slot of
+    /// `tgt_ep` at `tgt`.
     fn deliver(
         &mut self,
         tgt: TileId,
@@ -176,24 +186,14 @@ impl Model {
         if (HEADER_SIZE + payload.len()) as u64 > slot_size {
             return Err(Rule::RecvTooBig);
         }
+        if self.rpl_eps_invalid(t, &r) {
+            return Err(Rule::RecvInvRplEps);
+        }
         let count = 1u32 << r.slots_log2;
         let slot = (0..count)
             .map(|k| (u32::from(r.wpos) + k) % count)
             .find(|s| r.occupied & (1 << s) == 0)
             .ok_or(Rule::RecvNoSpace)?;
-        let wants_reply = !info.reply && !info.reply_ep.is_invalid();
-        let reply_ep = if wants_reply {
-            if r.reply_eps.is_invalid() {
-                return Err(Rule::RecvRepliesDisabled);
-            }
-            let e = u32::from(r.reply_eps.raw()) + slot;
-            if e >= u32::from(self.tiles[t].layout.eps()) {
-                return Err(Rule::RecvInvRplEps);
-            }
-            Some(EpId(e as u16))
-        } else {
-            None
-        };
         let header = Header::new(info).map_err(|_| Rule::RecvTooBig)?;
         let mut bytes = header.to_bytes().to_vec();
         bytes.extend_from_slice(payload);
@@ -204,7 +204,11 @@ impl Model {
         if !self.local_write(t, at, &bytes) {
             return Err(Rule::RecvBufMem);
         }
-        if let Some(e) = reply_ep {
+        r.occupied |= 1 << slot;
+        r.unread |= 1 << slot;
+        r.wpos = ((slot + 1) % count) as u8;
+        self.tiles[t].set_ep(tgt_ep, &EpConfig::Receive(r));
+        if !info.reply && !r.reply_eps.is_invalid() && !info.reply_ep.is_invalid() {
             let reply = SendEp {
                 act: r.act,
                 cur_credits: Credits::new(1).unwrap_or(Credits::UNLIMITED),
@@ -216,13 +220,12 @@ impl Model {
                 target_ep: info.reply_ep,
                 label: info.reply_label,
             };
-            self.tiles[t].set_ep(e, &EpConfig::Send(reply));
+            self.tiles[t].set_ep(
+                EpId(r.reply_eps.raw() + slot as u16),
+                &EpConfig::Send(reply),
+            );
         }
-        r.occupied |= 1 << slot;
-        r.unread |= 1 << slot;
-        r.wpos = ((slot + 1) % count) as u8;
-        self.tiles[t].set_ep(tgt_ep, &EpConfig::Receive(r));
-        if info.reply {
+        if info.reply && !info.reply_ep.is_invalid() {
             self.return_credit(t, info.reply_ep);
         }
         self.wake_sleeper(t, tgt_ep);
@@ -276,25 +279,36 @@ impl Model {
         Ok(r)
     }
 
-    /// The slot an offset names, if it is the start of an occupied slot.
+    /// The slot an offset names (the spec checks only that it is a slot).
     fn slot_of(r: &RecvEp, off: u32) -> Option<u32> {
         let slot = off >> r.slot_size_log2;
-        let aligned = u64::from(off) & ((1u64 << r.slot_size_log2) - 1) == 0;
-        (aligned && slot < (1 << r.slots_log2) && r.occupied & (1 << slot) != 0).then_some(slot)
+        (slot < (1 << r.slots_log2)).then_some(slot)
     }
 
     fn cmd_reply(&mut self, i: usize, ep: EpId, off: u32) -> Result<(), Rule> {
-        let mut r = self.recv_ep(i, ep, Rule::ReplyNoRep, Rule::ReplyForeign)?;
-        let slot = Self::slot_of(&r, off).ok_or(Rule::ReplyMsgOff)?;
+        // The order of the checks is the spec's (unpriv.tex, REPLY).
+        let EpConfig::Receive(r) = self.tiles[i].ep(ep) else {
+            return Err(Rule::ReplyNoRep);
+        };
         if r.reply_eps.is_invalid() {
             return Err(Rule::ReplyDisabled);
         }
+        if self.rpl_eps_invalid(i, &r) {
+            return Err(Rule::ReplyInvRplEps);
+        }
+        if !self.check_act(i, r.act) {
+            return Err(Rule::ReplyForeign);
+        }
+        let slot = Self::slot_of(&r, off).ok_or(Rule::ReplyMsgOff)?;
         let rep_id = EpId(r.reply_eps.raw().wrapping_add(slot as u16));
         let EpConfig::Send(rep) = self.tiles[i].ep(rep_id) else {
             return Err(Rule::ReplyNoSep);
         };
         if !rep.reply {
-            return Err(Rule::ReplyNoSep);
+            return Err(Rule::ReplyNotReplyEp);
+        }
+        if !rep.credit_ep.is_invalid() && rep.credit_ep.raw() >= self.tiles[i].layout.eps() {
+            return Err(Rule::ReplyInvCrdEp);
         }
         let (addr, size) = (self.tiles[i].data_addr, self.tiles[i].data_size);
         let payload = self.message_payload(i, addr, size, rep.msg_size_log2)?;
@@ -303,7 +317,7 @@ impl Model {
             reply_size_log2: 0,
             sender_tile: self.tiles[i].id,
             length: payload.len() as u16,
-            sender_ep: EpId::INVALID,
+            sender_ep: ep,
             // For a reply, `rep` names the requester's send EP that gets
             // the credit back.
             reply_ep: rep.credit_ep,
@@ -312,13 +326,12 @@ impl Model {
         };
         self.deliver(rep.target_tile, rep.target_ep, &info, &payload)?;
         self.tiles[i].set_ep(rep_id, &EpConfig::Invalid);
-        r = match self.tiles[i].ep(ep) {
-            EpConfig::Receive(now) => now,
-            _ => r,
-        };
-        r.occupied &= !(1 << slot);
-        r.unread &= !(1 << slot);
-        self.tiles[i].set_ep(ep, &EpConfig::Receive(r));
+        // Delivery may have changed this EP (a reply to ourselves): re-read it.
+        if let EpConfig::Receive(mut now) = self.tiles[i].ep(ep) {
+            now.occupied &= !(1 << slot);
+            now.unread &= !(1 << slot);
+            self.tiles[i].set_ep(ep, &EpConfig::Receive(now));
+        }
         Ok(())
     }
 
@@ -341,16 +354,23 @@ impl Model {
     }
 
     fn cmd_ack(&mut self, i: usize, ep: EpId, off: u32) -> Result<(), Rule> {
-        let mut r = self.recv_ep(i, ep, Rule::AckNoRep, Rule::AckForeign)?;
+        // The order of the checks is the spec's (unpriv.tex, ACK_MSG).
+        let EpConfig::Receive(mut r) = self.tiles[i].ep(ep) else {
+            return Err(Rule::AckNoRep);
+        };
+        if self.rpl_eps_invalid(i, &r) {
+            return Err(Rule::AckInvRplEps);
+        }
+        if !self.check_act(i, r.act) {
+            return Err(Rule::AckForeign);
+        }
         let slot = Self::slot_of(&r, off).ok_or(Rule::AckMsgOff)?;
         r.occupied &= !(1 << slot);
         r.unread &= !(1 << slot);
         self.tiles[i].set_ep(ep, &EpConfig::Receive(r));
         if !r.reply_eps.is_invalid() {
             let rep = EpId(r.reply_eps.raw().wrapping_add(slot as u16));
-            if matches!(self.tiles[i].ep(rep), EpConfig::Send(s) if s.reply) {
-                self.tiles[i].set_ep(rep, &EpConfig::Invalid);
-            }
+            self.tiles[i].set_ep(rep, &EpConfig::Invalid);
         }
         Ok(())
     }
@@ -370,6 +390,10 @@ impl Model {
             self.tiles[i].data_size,
             self.tiles[i].arg1,
         );
+        if size == 0 {
+            // The spec finishes an empty transfer before any bounds check.
+            return Ok(());
+        }
         let end = offset.checked_add(size).ok_or(Rule::MemBounds)?;
         if end > m.size {
             return Err(Rule::MemBounds);

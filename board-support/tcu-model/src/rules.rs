@@ -46,46 +46,52 @@ rules! {
 
     /// SEND on a missing or non-send EP.
     SendNoSep = "SEND-NO-SEP", Some(Code::NoSep), "SEND: the EP does not exist or is not a send EP";
-    /// SEND on an EP of another activity.
-    SendForeign = "SEND-FOREIGN", Some(Code::ForeignEp), "SEND: the EP belongs to another activity than CUR_ACT";
     /// SEND on a reply EP.
     SendReplyEp = "SEND-REPLY-EP", Some(Code::SendReplyEp), "SEND: the EP is a reply EP (reply flag set); use REPLY";
+    /// SEND on an EP of another activity.
+    SendForeign = "SEND-FOREIGN", Some(Code::ForeignEp), "SEND: the EP belongs to another activity than CUR_ACT";
+    /// The EP's message size is beyond 2 KiB.
+    SendInvMsgSz = "SEND-INV-MSG-SZ", Some(Code::SendInvMsgSz), "SEND/REPLY: the EP's msg_sz is above 11 (messages are at most 2 KiB)";
+    /// Message larger than the EP allows.
+    SendTooBig = "SEND-TOO-BIG", Some(Code::OutOfBounds), "SEND/REPLY: header plus DATA_SIZE exceed the EP's message size (2^msg_sz)";
     /// Message data not 16-byte aligned.
     SendUnaligned = "SEND-UNALIGNED", Some(Code::MsgUnaligned), "SEND/REPLY: DATA_ADDR is not 16-byte aligned";
-    /// Message larger than the EP allows.
-    SendMsgSize = "SEND-MSG-SIZE", Some(Code::SendInvMsgSz), "SEND/REPLY: header plus DATA_SIZE exceed the EP's message size (2^msg_sz)";
     /// Message data outside local memory.
-    SendLocalMem = "SEND-LOCAL-MEM", Some(Code::NoPmpEp), "SEND/REPLY: DATA_ADDR..+DATA_SIZE is not in the tile's local memory";
-    /// No credits left.
-    SendNoCredits = "SEND-NO-CREDITS", Some(Code::NoCredits), "SEND: the EP has no credits left (and is not unlimited)";
+    SendLocalMem = "SEND-LOCAL-MEM", Some(Code::NoPmpEp), "SEND/REPLY: DATA_ADDR..+DATA_SIZE is not in the tile's local memory (tilekit: the PMP endpoints refuse it)";
     /// The reply EP named in arg0 is not a receive EP.
     SendReplyRep = "SEND-REPLY-REP", Some(Code::NoRep), "SEND: arg0 names a reply EP that does not exist or is not a receive EP";
+    /// No credits left.
+    SendNoCredits = "SEND-NO-CREDITS", Some(Code::NoCredits), "SEND: the EP has no credits left (and is not unlimited)";
     /// Target tile missing.
-    SendNoc = "SEND-NOC", Some(Code::TimeoutNoc), "SEND/REPLY: the target tile does not exist on the NoC";
+    SendNoc = "SEND-NOC", Some(Code::TimeoutNoc), "SEND/REPLY: the target tile does not exist on the NoC (tilekit decision)";
 
     /// Target EP is not a receive EP.
     RecvGone = "RECV-GONE", Some(Code::RecvGone), "receive: the target EP does not exist or is not a receive EP";
     /// Message does not fit a slot.
     RecvTooBig = "RECV-TOO-BIG", Some(Code::RecvOutOfBounds), "receive: header plus payload exceed the slot size (2^slot_size)";
+    /// Reply-EP range out of the TCU's EPs.
+    RecvInvRplEps = "RECV-INV-RPL-EPS", Some(Code::RecvInvRplEps), "receive: rpl_eps ≠ 0xFFFF and rpl_eps + 2^slots exceeds the receiving TCU's EPs";
     /// No free slot.
     RecvNoSpace = "RECV-NO-SPACE", Some(Code::RecvNoSpace), "receive: every slot of the buffer is occupied";
-    /// Replies disabled on the receive EP.
-    RecvRepliesDisabled = "RECV-REPLIES-DISABLED", Some(Code::RepliesDisabled), "receive: the message asks for a reply but the receive EP has replies disabled (rpl_eps = 0xFFFF)";
-    /// Reply-EP range out of the TCU's EPs.
-    RecvInvRplEps = "RECV-INV-RPL-EPS", Some(Code::RecvInvRplEps), "receive: rpl_eps + slot is not an EP of the receiving TCU";
     /// Receive buffer outside the receiver's memory.
-    RecvBufMem = "RECV-BUF-MEM", Some(Code::TimeoutMem), "receive: the slot lies outside the receiving tile's local memory";
+    RecvBufMem = "RECV-BUF-MEM", Some(Code::TimeoutMem), "receive: the slot lies outside the receiving tile's local memory (tilekit decision)";
 
     /// REPLY on a non-receive EP.
     ReplyNoRep = "REPLY-NO-REP", Some(Code::NoRep), "REPLY: the EP does not exist or is not a receive EP";
+    /// Replies disabled.
+    ReplyDisabled = "REPLY-DISABLED", Some(Code::RepliesDisabled), "REPLY: the receive EP has replies disabled (rpl_eps = 0xFFFF)";
+    /// Reply-EP range out of the TCU's EPs.
+    ReplyInvRplEps = "REPLY-INV-RPL-EPS", Some(Code::RecvInvRplEps), "REPLY: rpl_eps + 2^slots exceeds the TCU's EPs";
     /// REPLY on an EP of another activity.
     ReplyForeign = "REPLY-FOREIGN", Some(Code::ForeignEp), "REPLY: the receive EP belongs to another activity";
-    /// Offset names no occupied slot.
-    ReplyMsgOff = "REPLY-MSG-OFF", Some(Code::InvMsgOff), "REPLY: arg0 is not the offset of an occupied slot";
-    /// Replies disabled.
-    ReplyDisabled = "REPLY-DISABLED", Some(Code::RepliesDisabled), "REPLY: the receive EP has replies disabled";
+    /// Offset beyond the slots.
+    ReplyMsgOff = "REPLY-MSG-OFF", Some(Code::InvMsgOff), "REPLY: arg0 >> slot_size is not a slot of the buffer";
     /// No reply EP for the slot.
-    ReplyNoSep = "REPLY-NO-SEP", Some(Code::NoSep), "REPLY: the slot has no reply EP (the sender asked for none, or it was used)";
+    ReplyNoSep = "REPLY-NO-SEP", Some(Code::NoSep), "REPLY: the slot's reply EP is not a send EP (the sender asked for no reply, or it was used)";
+    /// The slot's EP is a send EP but not a reply EP.
+    ReplyNotReplyEp = "REPLY-NOT-REPLY-EP", Some(Code::SendReplyEp), "REPLY: the slot's EP is a send EP without the reply flag";
+    /// The reply EP's credit EP is out of range.
+    ReplyInvCrdEp = "REPLY-INV-CRD-EP", Some(Code::SendInvCrdEp), "REPLY: the reply EP's crd_ep is neither 0xFFFF nor an EP of this TCU";
 
     /// READ/WRITE on a non-memory EP.
     MemNoMep = "MEM-NO-MEP", Some(Code::NoMep), "READ/WRITE: the EP does not exist or is not a memory EP";
@@ -109,10 +115,12 @@ rules! {
 
     /// ACK on a non-receive EP.
     AckNoRep = "ACK-NO-REP", Some(Code::NoRep), "ACK_MSG: the EP does not exist or is not a receive EP";
+    /// Reply-EP range out of the TCU's EPs.
+    AckInvRplEps = "ACK-INV-RPL-EPS", Some(Code::RecvInvRplEps), "ACK_MSG: rpl_eps ≠ 0xFFFF and rpl_eps + 2^slots exceeds the TCU's EPs";
     /// ACK on an EP of another activity.
     AckForeign = "ACK-FOREIGN", Some(Code::ForeignEp), "ACK_MSG: the receive EP belongs to another activity";
-    /// Offset names no occupied slot.
-    AckMsgOff = "ACK-MSG-OFF", Some(Code::InvMsgOff), "ACK_MSG: arg0 is not the offset of an occupied slot";
+    /// Offset beyond the slots.
+    AckMsgOff = "ACK-MSG-OFF", Some(Code::InvMsgOff), "ACK_MSG: arg0 >> slot_size is not a slot of the buffer";
 
     /// SLEEP on a non-receive EP.
     SleepNoRep = "SLEEP-NO-REP", Some(Code::NoRep), "SLEEP: arg0 names an EP that is not a receive EP (0xFFFF waits for any)";

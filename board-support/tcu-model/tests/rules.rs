@@ -74,6 +74,24 @@ fn act7(cfg: EpConfig) -> EpConfig {
     }
 }
 
+/// A send EP from A to B with the given message size exponent.
+fn msg_size(log2: u8) -> EpConfig {
+    let EpConfig::Send(mut s) = send_to(B, B_RECV, 1) else {
+        unreachable!()
+    };
+    s.msg_size_log2 = log2;
+    EpConfig::Send(s)
+}
+
+/// Moves B's reply-EP range, keeping the messages it holds.
+fn shift_reply_eps(b: &mut Bench, first: u16) {
+    let EpConfig::Receive(mut r) = b.ep(B, B_RECV) else {
+        unreachable!()
+    };
+    r.reply_eps = EpId(first);
+    b.cfg(B, B_RECV, EpConfig::Receive(r));
+}
+
 fn cases() -> Vec<Case> {
     vec![
         // COMMAND
@@ -203,16 +221,28 @@ fn cases() -> Vec<Case> {
             op: |b| c(b.cmd(A, CmdOp::Send, A_SEND, 0xFFFF, MSG + 16, 16, 0)),
         },
         Case {
-            rule: Rule::SendMsgSize,
+            rule: Rule::SendTooBig,
             kind: Negative,
             setup: nothing,
             op: |b| c(b.send(256 - 32 + 1, EpId::INVALID)),
         },
         Case {
-            rule: Rule::SendMsgSize,
+            rule: Rule::SendTooBig,
             kind: Positive,
             setup: nothing,
             op: |b| c(b.send(256 - 32, EpId::INVALID)),
+        },
+        Case {
+            rule: Rule::SendInvMsgSz,
+            kind: Negative,
+            setup: |b| b.cfg(A, EpId(3), msg_size(12)),
+            op: |b| c(b.cmd(A, CmdOp::Send, EpId(3), 0xFFFF, MSG, 16, 0)),
+        },
+        Case {
+            rule: Rule::SendInvMsgSz,
+            kind: Positive,
+            setup: |b| b.cfg(A, EpId(3), msg_size(11)),
+            op: |b| c(b.cmd(A, CmdOp::Send, EpId(3), 0xFFFF, MSG, 16, 0)),
         },
         Case {
             rule: Rule::SendLocalMem,
@@ -322,22 +352,10 @@ fn cases() -> Vec<Case> {
             op: |b| c(b.send(16, EpId::INVALID)),
         },
         Case {
-            rule: Rule::RecvRepliesDisabled,
-            kind: Negative,
-            setup: |b| b.cfg(B, B_RECV, recv(B_RBUF, 2, 8, EpId::INVALID)),
-            op: |b| c(b.send(16, A_REPLIES)),
-        },
-        Case {
-            rule: Rule::RecvRepliesDisabled,
-            kind: Positive,
-            setup: |b| b.cfg(B, B_RECV, recv(B_RBUF, 2, 8, EpId::INVALID)),
-            op: |b| c(b.send(16, EpId::INVALID)),
-        },
-        Case {
             rule: Rule::RecvInvRplEps,
             kind: Negative,
-            setup: |b| b.cfg(B, B_RECV, recv(B_RBUF, 2, 8, EpId(EPS))),
-            op: |b| c(b.send(16, A_REPLIES)),
+            setup: |b| b.cfg(B, B_RECV, recv(B_RBUF, 2, 8, EpId(EPS - 2))),
+            op: |b| c(b.send(16, EpId::INVALID)),
         },
         Case {
             rule: Rule::RecvInvRplEps,
@@ -395,7 +413,7 @@ fn cases() -> Vec<Case> {
             rule: Rule::ReplyMsgOff,
             kind: Negative,
             setup: fetched,
-            op: |b| c(b.reply_b(0x100)),
+            op: |b| c(b.reply_b(0x400)),
         },
         Case {
             rule: Rule::ReplyMsgOff,
@@ -442,6 +460,55 @@ fn cases() -> Vec<Case> {
         },
         Case {
             rule: Rule::ReplyNoSep,
+            kind: Positive,
+            setup: fetched,
+            op: |b| c(b.reply_b(0)),
+        },
+        Case {
+            rule: Rule::ReplyNotReplyEp,
+            kind: Negative,
+            setup: |b| {
+                fetched(b);
+                b.cfg(B, B_REPLY_BASE, send_to(A, A_REPLIES, 1));
+            },
+            op: |b| c(b.reply_b(0)),
+        },
+        Case {
+            rule: Rule::ReplyNotReplyEp,
+            kind: Positive,
+            setup: fetched,
+            op: |b| c(b.reply_b(0)),
+        },
+        Case {
+            rule: Rule::ReplyInvCrdEp,
+            kind: Negative,
+            setup: |b| {
+                fetched(b);
+                let EpConfig::Send(mut s) = b.ep(B, B_REPLY_BASE) else {
+                    unreachable!()
+                };
+                s.credit_ep = EpId(EPS + 8);
+                b.cfg(B, B_REPLY_BASE, EpConfig::Send(s));
+            },
+            op: |b| c(b.reply_b(0)),
+        },
+        Case {
+            rule: Rule::ReplyInvCrdEp,
+            kind: Positive,
+            setup: fetched,
+            op: |b| c(b.reply_b(0)),
+        },
+        Case {
+            rule: Rule::ReplyInvRplEps,
+            kind: Negative,
+            setup: |b| {
+                fetched(b);
+                shift_reply_eps(b, EPS - 2);
+            },
+            op: |b| c(b.reply_b(0)),
+        },
+        Case {
+            rule: Rule::ReplyInvRplEps,
             kind: Positive,
             setup: fetched,
             op: |b| c(b.reply_b(0)),
@@ -612,10 +679,25 @@ fn cases() -> Vec<Case> {
             rule: Rule::AckMsgOff,
             kind: Negative,
             setup: fetched,
-            op: |b| c(b.cmd(B, CmdOp::AckMsg, B_RECV, 0x80, 0, 0, 0)),
+            op: |b| c(b.cmd(B, CmdOp::AckMsg, B_RECV, 0x400, 0, 0, 0)),
         },
         Case {
             rule: Rule::AckMsgOff,
+            kind: Positive,
+            setup: fetched,
+            op: |b| c(b.cmd(B, CmdOp::AckMsg, B_RECV, 0, 0, 0, 0)),
+        },
+        Case {
+            rule: Rule::AckInvRplEps,
+            kind: Negative,
+            setup: |b| {
+                fetched(b);
+                shift_reply_eps(b, EPS - 2);
+            },
+            op: |b| c(b.cmd(B, CmdOp::AckMsg, B_RECV, 0, 0, 0, 0)),
+        },
+        Case {
+            rule: Rule::AckInvRplEps,
             kind: Positive,
             setup: fetched,
             op: |b| c(b.cmd(B, CmdOp::AckMsg, B_RECV, 0, 0, 0, 0)),

@@ -179,7 +179,7 @@ mod sim {
         let e = Sim::new(&b).err().unwrap();
         assert!(
             e.to_string()
-                .contains("isa `riscv64`: the simulator runs host-native cores only"),
+                .contains("isa `riscv`: the simulator runs host-native cores only"),
             "{e}"
         );
     }

@@ -33,6 +33,12 @@ pub fn render() -> String {
     }
     o.push_str(
         "\n## Where tilekit decides what the spec leaves open\n\n\
+         The checks run in the order of the spec's pseudo code (TCU-if `spec/chapters/unpriv.tex` \
+         and `extern.tex` at spec v2.0.0), so the first failing check names the error.\n\n\
+         - **Credits** come back with a reply only up to `max_crd` (the spec's pseudo code adds \
+         one unconditionally; capping keeps a forged reply from minting credits, and from turning \
+         63 credits into 0x3F, which means unlimited).\n\
+         - **Unknown target tiles** fail with TIMEOUT_NOC (a real NoC would time out).\n\
          - **Local addresses.** DATA_ADDR and receive-buffer addresses are offsets in the tile's \
          local memory (a core's DRAM slice, an accelerator's buffers). An access outside it fails \
          with NO_PMP_EP, as a core's PMP endpoints would refuse it on hardware.\n\

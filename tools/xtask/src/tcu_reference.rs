@@ -161,7 +161,7 @@ pub fn render() -> String {
         "Special values: `cur_crd` = 0x3F means unlimited credits; `rpl_eps` = 0xFFFF disables \
          replies; EP 0xFFFF means \"no endpoint\"; `act` = 0xFFFF is the kernel / tile \
          multiplexer (\"no activity\"), 0xFFFE the multiplexer's idle activity. Memory EP \
-         `perm`: R = 1, W = 2. A receive EP has at most 32 slots (`slots` ≤ 5) because \
+         `rw`: read = 1, write = 2. A receive EP has at most 32 slots (`slots` ≤ 5) because \
          `occupied` and `unread` have 32 bits. tilekit decodes an INVALID endpoint whatever its \
          other bits hold, and refuses other endpoints whose reserved bits are set.\n\n",
     );
