@@ -152,7 +152,7 @@ impl Model {
         if size.saturating_add(HEADER_SIZE as u64) > 1u64 << msg_size_log2 {
             return Err(Rule::SendTooBig);
         }
-        if addr % MSG_ALIGN != 0 {
+        if !addr.is_multiple_of(MSG_ALIGN) {
             return Err(Rule::SendUnaligned);
         }
         self.local_read(i, addr, size).ok_or(Rule::SendLocalMem)
