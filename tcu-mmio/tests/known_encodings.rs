@@ -186,7 +186,7 @@ fn e10_ext_cmd_inv_ep_forced() {
     assert_eq!(raw, 0x200_0A01);
 }
 
-// overview.tex, "FEATURES": kernel in bit 0, version major [47:32], minor
+// extern.tex, "FEATURES": kernel in bit 0, version major [47:32], minor
 // [55:48], patch [63:56]. A privileged tile of a v2.0.0 TCU:
 // 1 + 2·2^32 = 0x2_0000_0001.
 #[test]
