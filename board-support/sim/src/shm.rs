@@ -5,7 +5,7 @@
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use tcu_model::Backing;
+use tcu_model::{Backing, RawWindow};
 
 /// A memfd and its mapping in the simulator.
 #[derive(Debug)]
@@ -120,7 +120,7 @@ impl SharedMem {
         }
     }
 
-    fn range(&self, off: u64, len: usize) -> Option<*mut u8> {
+    pub(crate) fn range(&self, off: u64, len: usize) -> Option<*mut u8> {
         let off = usize::try_from(off).ok()?;
         (off.checked_add(len)? <= self.len).then(|| self.base.wrapping_add(off))
     }
@@ -233,6 +233,33 @@ impl Backing for ShmBacking {
     fn clear(&mut self) {
         self.shm.clear(self.offset, self.len);
     }
+    fn raw_window(&mut self, offset: u64, len: u64) -> Option<RawWindow> {
+        let end = offset.checked_add(len)?;
+        if end > self.len {
+            return None;
+        }
+        let base = self.shm.range(self.offset + offset, len as usize)?;
+        Some(RawWindow { base, len })
+    }
+    fn copy_to(&self, offset: u64, dst: &mut dyn Backing, dst_offset: u64, len: u64) {
+        let src = (offset + len <= self.len)
+            .then(|| self.shm.range(self.offset + offset, len as usize))
+            .flatten();
+        match (src, dst.raw_window(dst_offset, len)) {
+            (Some(from), Some(to)) if to.len >= len => {
+                // SAFETY: both ranges lie inside live shared mappings (checked
+                // by `range` and `raw_window`). They may overlap — a core's
+                // DRAM slice is also part of its memory tile — so this is a
+                // memmove. No reference into the mappings is formed.
+                unsafe { std::ptr::copy(from, to.base, len as usize) }
+            }
+            _ => {
+                let mut buf = vec![0u8; len as usize];
+                self.read(offset, &mut buf);
+                dst.write(dst_offset, &buf);
+            }
+        }
+    }
 }
 
 /// A memory tile whose DRAM slices live in the cores' own memories: reads
@@ -278,6 +305,29 @@ impl Backing for MemTileBacking {
     fn clear(&mut self) {
         for (_, _, part) in &mut self.parts {
             part.clear();
+        }
+    }
+    fn raw_window(&mut self, offset: u64, len: u64) -> Option<RawWindow> {
+        // Only a range inside one part is contiguous.
+        let (start, plen, part) = self
+            .parts
+            .iter_mut()
+            .find(|(s, l, _)| offset >= *s && offset < s + l)?;
+        if offset + len > *start + *plen {
+            return None;
+        }
+        part.raw_window(offset - *start, len)
+    }
+    fn copy_to(&self, offset: u64, dst: &mut dyn Backing, dst_offset: u64, len: u64) {
+        let mut todo = Vec::new();
+        self.each(offset, len as usize, |i, at, r| todo.push((i, at, r)));
+        for (i, at, r) in todo {
+            self.parts[i].2.copy_to(
+                at,
+                dst,
+                dst_offset + r.start as u64,
+                (r.end - r.start) as u64,
+            );
         }
     }
 }

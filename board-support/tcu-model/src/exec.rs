@@ -399,6 +399,9 @@ impl Model {
             return Err(Rule::MemBounds);
         }
         let remote = m.addr.checked_add(offset).ok_or(Rule::MemBounds)?;
+        if remote < MMIO_BASE {
+            return self.copy_memory(i, addr, &m, remote, size, write);
+        }
         if write {
             let data = self.local_read(i, addr, size).ok_or(Rule::MemLocal)?;
             self.remote_write(&m, remote, &data)
@@ -418,6 +421,45 @@ impl Model {
                 Err(Rule::MemLocal)
             }
         }
+    }
+
+    /// READ or WRITE between local memory and remote memory: one copy from
+    /// backing to backing, without a temporary buffer where the backings
+    /// allow it.
+    fn copy_memory(
+        &mut self,
+        i: usize,
+        addr: u64,
+        m: &MemEp,
+        remote: u64,
+        size: u64,
+        write: bool,
+    ) -> Result<(), Rule> {
+        let local = self.tiles[i].local.ok_or(Rule::MemLocal)?;
+        let local_off = local.translate(addr, size).ok_or(Rule::MemLocal)?;
+        let t = self.idx(m.target_tile).ok_or(Rule::MemNoc)?;
+        let far = self.tiles[t].local.ok_or(Rule::MemRemote)?;
+        let far_off = far.translate(remote, size).ok_or(Rule::MemRemote)?;
+        let ((src, src_off), (dst, dst_off)) = if write {
+            ((local.backing.0, local_off), (far.backing.0, far_off))
+        } else {
+            ((far.backing.0, far_off), (local.backing.0, local_off))
+        };
+        if src == dst {
+            let mut buf = vec![0u8; size as usize];
+            self.backings[src].read(src_off, &mut buf);
+            self.backings[dst].write(dst_off, &buf);
+            return Ok(());
+        }
+        let (src_b, dst_b) = if src < dst {
+            let (a, b) = self.backings.split_at_mut(dst);
+            (&a[src], &mut b[0])
+        } else {
+            let (a, b) = self.backings.split_at_mut(src);
+            (&b[0], &mut a[dst])
+        };
+        src_b.copy_to(src_off, dst_b.as_mut(), dst_off, size);
+        Ok(())
     }
 
     /// Reads remote memory or, at MMIO_BASE and above, remote registers.

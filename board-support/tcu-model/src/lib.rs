@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use tcu_mmio::TileId;
 use tcu_mmio::regs::Layout;
 
-pub use memory::{Backing, BackingId, Region, VecBacking};
+pub use memory::{Backing, BackingId, RawWindow, Region, VecBacking};
 pub use rules::Rule;
 pub use tile::TileState;
 

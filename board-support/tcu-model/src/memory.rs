@@ -19,6 +19,28 @@ pub trait Backing: Send {
     /// Copies `data` to `offset`. The caller has checked the range.
     fn write(&mut self, offset: u64, data: &[u8]);
 
+    /// Copies `len` bytes at `offset` of this backing into `dst` at
+    /// `dst_offset` (the caller has checked both ranges). The default goes
+    /// through a buffer; backings over mapped memory copy directly when `dst`
+    /// offers a [`RawWindow`].
+    fn copy_to(&self, offset: u64, dst: &mut dyn Backing, dst_offset: u64, len: u64) {
+        let mut buf = vec![0u8; len.min(64 << 10) as usize];
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(buf.len() as u64) as usize;
+            self.read(offset + done, &mut buf[..n]);
+            dst.write(dst_offset + done, &buf[..n]);
+            done += n as u64;
+        }
+    }
+
+    /// The bytes `offset..offset + len` as a raw window another backing may
+    /// copy into directly, if they are one contiguous piece of mapped memory.
+    fn raw_window(&mut self, offset: u64, len: u64) -> Option<RawWindow> {
+        let _ = (offset, len);
+        None
+    }
+
     /// Sets every byte to zero (board reset). The default writes zeros;
     /// backings over shared memory drop their pages instead, so a reset
     /// does not commit memory that was never used.
@@ -31,6 +53,16 @@ pub trait Backing: Send {
             off += n;
         }
     }
+}
+
+/// A contiguous piece of mapped memory: where it starts and how long it is. Only code
+/// that may use `unsafe` (the simulator's backings) dereferences it.
+#[derive(Clone, Copy, Debug)]
+pub struct RawWindow {
+    /// First byte.
+    pub base: *mut u8,
+    /// Length in bytes.
+    pub len: u64,
 }
 
 /// An in-process backing.
