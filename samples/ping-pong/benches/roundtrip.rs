@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 
 use board_schema::Catalog;
 use ping_pong::*;
-use tile_runtime::tcu_mmio::ep::{Credits, EpConfig, RecvEp, SendEp};
-use tile_runtime::tcu_mmio::{ActId, EpId, Label, TileId};
+use tile_runtime::tcu_mmio::TileId;
 use tilekit_sim::{Sim, TileExit};
 
 /// Round trips per run (`BENCH_ROUNDS` overrides) and runs per side.
@@ -91,35 +90,9 @@ fn sim_pingpong(rounds: u32) -> f64 {
     let board = board_schema::parse("bench.yaml", yaml, &Catalog::builtin()).unwrap();
     let sim = Sim::new(&board).unwrap();
     let (ping, pong) = (TileId::on_chip0(1), TileId::on_chip0(2));
-    let recv = |slots, rpl| {
-        EpConfig::Receive(RecvEp {
-            act: ActId::INVALID,
-            reply_eps: rpl,
-            slots_log2: slots,
-            slot_size_log2: SLOT_SIZE_LOG2,
-            wpos: 0,
-            rpos: 0,
-            buf_addr: RECV_BUF,
-            occupied: 0,
-            unread: 0,
-        })
-    };
-    let send = EpConfig::Send(SendEp {
-        act: ActId::INVALID,
-        cur_credits: Credits::new(1).unwrap(),
-        max_credits: Credits::new(1).unwrap(),
-        msg_size_log2: SLOT_SIZE_LOG2,
-        credit_ep: EpId::INVALID,
-        reply: false,
-        target_tile: pong,
-        target_ep: PONG_RECV,
-        label: Label(1),
-    });
-    sim.configure_ep(ping, PING_SEND, &send).unwrap();
-    sim.configure_ep(ping, PING_REPLIES, &recv(1, EpId::INVALID))
-        .unwrap();
-    sim.configure_ep(pong, PONG_RECV, &recv(2, PONG_REPLY_EPS))
-        .unwrap();
+    for (tile, ep, cfg) in endpoint_plan(ping, pong) {
+        sim.configure_ep(tile, ep, &cfg).unwrap();
+    }
     let n = rounds.to_string();
     sim.spawn(pong, Path::new(env!("CARGO_BIN_EXE_pong")), &[&n])
         .unwrap();

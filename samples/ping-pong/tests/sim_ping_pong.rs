@@ -8,8 +8,8 @@ mod sim {
 
     use board_schema::{BoardDesc, Catalog};
     use ping_pong::*;
-    use tile_runtime::tcu_mmio::ep::{Credits, EpConfig, RecvEp, SendEp};
-    use tile_runtime::tcu_mmio::{ActId, EpId, Label, TileId};
+    use tile_runtime::tcu_mmio::TileId;
+    use tile_runtime::tcu_mmio::ep::EpConfig;
     use tilekit_sim::{Sim, TileExit};
 
     const PING: TileId = TileId::on_chip0(1);
@@ -20,42 +20,11 @@ mod sim {
         board_schema::parse("pingpong.yaml", yaml, &Catalog::builtin()).unwrap()
     }
 
-    fn recv(slots_log2: u8, reply_eps: EpId) -> EpConfig {
-        EpConfig::Receive(RecvEp {
-            act: ActId::INVALID,
-            reply_eps,
-            slots_log2,
-            slot_size_log2: SLOT_SIZE_LOG2,
-            wpos: 0,
-            rpos: 0,
-            buf_addr: RECV_BUF,
-            occupied: 0,
-            unread: 0,
-        })
-    }
-
     /// The endpoints the kernel would configure for this pair.
     fn wire(sim: &Sim) {
-        sim.configure_ep(
-            PING,
-            PING_SEND,
-            &EpConfig::Send(SendEp {
-                act: ActId::INVALID,
-                cur_credits: Credits::new(1).unwrap(),
-                max_credits: Credits::new(1).unwrap(),
-                msg_size_log2: SLOT_SIZE_LOG2,
-                credit_ep: EpId::INVALID,
-                reply: false,
-                target_tile: PONG,
-                target_ep: PONG_RECV,
-                label: Label(0x5157),
-            }),
-        )
-        .unwrap();
-        sim.configure_ep(PING, PING_REPLIES, &recv(1, EpId::INVALID))
-            .unwrap();
-        sim.configure_ep(PONG, PONG_RECV, &recv(2, PONG_REPLY_EPS))
-            .unwrap();
+        for (tile, ep, cfg) in endpoint_plan(PING, PONG) {
+            sim.configure_ep(tile, ep, &cfg).unwrap();
+        }
         sim.deprivilege(PING).unwrap();
         sim.deprivilege(PONG).unwrap();
     }
@@ -96,10 +65,11 @@ mod sim {
         let sim = Sim::new(&board()).unwrap();
         // ping's send EP is not configured: SEND fails with NO_SEP, ping
         // prints why and exits 1; pong keeps waiting until killed.
-        sim.configure_ep(PING, PING_REPLIES, &recv(1, EpId::INVALID))
-            .unwrap();
-        sim.configure_ep(PONG, PONG_RECV, &recv(2, PONG_REPLY_EPS))
-            .unwrap();
+        for (tile, ep, cfg) in endpoint_plan(PING, PONG) {
+            if (tile, ep) != (PING, PING_SEND) {
+                sim.configure_ep(tile, ep, &cfg).unwrap();
+            }
+        }
         sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["1"])
             .unwrap();
         sim.spawn(PING, Path::new(env!("CARGO_BIN_EXE_ping")), &["1"])
