@@ -31,6 +31,43 @@ fn transcript(args: &[&str]) -> String {
     )
 }
 
+/// A `tilekit sim` serving boards/minimal.yaml as `sim:NAME`, stopped with
+/// SIGINT when dropped (and checked to have exited cleanly by `stop`).
+struct Server {
+    child: std::process::Child,
+    window: std::path::PathBuf,
+}
+
+impl Server {
+    /// Starts the server and waits until its window exists.
+    fn start(name: &str) -> Server {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let child = Command::new(env!("CARGO_BIN_EXE_tilekit"))
+            .args(["sim", "--board", "boards/minimal.yaml", "--name", name])
+            .current_dir(&root)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let window = std::path::PathBuf::from(format!("/dev/shm/tilekit-{name}.window"));
+        for _ in 0..100 {
+            if window.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Server { child, window }
+    }
+
+    /// Interrupts the server; returns whether it exited successfully.
+    fn stop(mut self) -> bool {
+        Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().success()
+    }
+}
+
 #[test]
 fn help_texts() {
     for args in [
@@ -160,21 +197,9 @@ fn board_validate_names_an_unserved_board_and_the_fix() {
 
 #[test]
 fn sim_serves_until_interrupted_and_cleans_up() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let name = format!("clitest-{}", std::process::id());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tilekit"))
-        .args(["sim", "--board", "boards/minimal.yaml", "--name", &name])
-        .current_dir(&root)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let window = std::path::PathBuf::from(format!("/dev/shm/tilekit-{name}.window"));
-    for _ in 0..100 {
-        if window.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let server = Server::start(&name);
+    let window = server.window.clone();
     let uri = format!("sim:{name}");
     let (code, stdout, _) = tilekit(&["board", "validate", &uri, "--board", "boards/minimal.yaml"]);
     assert_eq!(code, 0, "{stdout}");
@@ -186,31 +211,14 @@ fn sim_serves_until_interrupted_and_cleans_up() {
     let (code, _, stderr) = tilekit(&["sim", "--board", "boards/minimal.yaml", "--name", &name]);
     assert_ne!(code, 0);
     assert!(stderr.contains("already served"), "{stderr}");
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    assert!(server.stop());
     assert!(!window.exists(), "the window file was not removed");
 }
 
 #[test]
 fn one_writer_at_a_time_and_busy_names_the_owner() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let name = format!("busytest-{}", std::process::id());
-    let mut server = Command::new(env!("CARGO_BIN_EXE_tilekit"))
-        .args(["sim", "--board", "boards/minimal.yaml", "--name", &name])
-        .current_dir(&root)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let window = std::path::PathBuf::from(format!("/dev/shm/tilekit-{name}.window"));
-    for _ in 0..100 {
-        if window.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let server = Server::start(&name);
     {
         let _owner =
             tilekit_sim::window::WindowFile::open_writer(&name, "the test holds it").unwrap();
@@ -236,11 +244,7 @@ fn one_writer_at_a_time_and_busy_names_the_owner() {
     // The owner let go: the board can be validated (owned) again.
     let (code, out, _) = tilekit(&["board", "validate", &format!("sim:{name}")]);
     assert_eq!(code, 0, "{out}");
-    Command::new("kill")
-        .args(["-INT", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    assert!(server.stop());
 }
 
 #[test]
