@@ -132,10 +132,24 @@ pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
 /// Checks that `path` is a tile image for host-native cores and this ABI.
 pub fn check(path: &Path) -> Result<ImageInfo, ImageError> {
     let p = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImageError::Unreadable {
+    // Headers and notes sit at the start of an executable: read 64 KiB
+    // first, and the whole file only if the notes lie beyond.
+    let unreadable = |source| ImageError::Unreadable {
         path: p.clone(),
         source,
-    })?;
+    };
+    let mut head = Vec::with_capacity(64 << 10);
+    {
+        use std::io::Read;
+        let f = std::fs::File::open(path).map_err(unreadable)?;
+        f.take(64 << 10)
+            .read_to_end(&mut head)
+            .map_err(unreadable)?;
+    }
+    let bytes = match find_note(&head) {
+        Err("note segment outside the file") => std::fs::read(path).map_err(unreadable)?,
+        _ => head,
+    };
     let info = find_note(&bytes)
         .map_err(|why| ImageError::NotExecutable {
             path: p.clone(),

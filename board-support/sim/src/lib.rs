@@ -384,13 +384,12 @@ impl Sim {
                 .map_err(os("starting the control-page thread"))?;
             threads.push(h);
         }
-        for i in 0..n {
+        {
             let s = shared.clone();
-            let name = format!("tcu-{}", s.tiles[i].id);
             let h = std::thread::Builder::new()
-                .name(name)
-                .spawn(move || service::tcu_thread(&s, i))
-                .map_err(os("starting a TCU thread"))?;
+                .name("tcu-service".into())
+                .spawn(move || service::service_thread(&s))
+                .map_err(os("starting the TCU service thread"))?;
             threads.push(h);
         }
         Ok(Sim { shared, threads })

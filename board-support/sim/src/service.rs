@@ -1,5 +1,5 @@
-//! The TCU threads: take hand-offs out of a tile's mirror, let the model
-//! act, publish the results, wake the tiles.
+//! The service thread: takes hand-offs out of the tiles' mirrors, lets the
+//! model act, publishes the results, wakes the tiles.
 
 use std::sync::atomic::{Ordering, fence};
 
@@ -11,31 +11,44 @@ use tile_sim_abi as abi;
 
 use crate::{Shared, State, lock};
 
-/// Polls before sleeping on the futex. Measured with the round-trip
-/// benchmark on 2 cores (docs/performance.md): 0 (sleep at once) 108 µs
-/// per round trip, 200 about 60 µs, 1000 and more slower again, because
-/// more spinners than cores stall for milliseconds (LIMITS.md).
-const SPINS: u32 = 200;
+/// Polls of all doorbells before the service thread sleeps on all of them.
+/// One thread serves every tile, so it is the only spinner on the
+/// simulator's side (LIMITS.md: never more spinners than cores).
+const SPINS: u32 = 20000;
 
-/// Serves tile `i` until the simulator stops.
-pub(crate) fn tcu_thread(shared: &Shared, i: usize) {
-    let shm = &shared.tiles[i].shm;
+/// Serves every tile until the simulator stops: polls all doorbells, then
+/// sleeps on all of them at once (futex_waitv).
+pub(crate) fn service_thread(shared: &Shared) {
+    let n = shared.tiles.len();
+    let mut seen: Vec<u32> = vec![0; n];
     while !shared.stop.load(Ordering::SeqCst) {
-        let seen = shm.load(abi::DOORBELL) as u32;
+        for (i, t) in shared.tiles.iter().enumerate() {
+            seen[i] = t.shm.load(abi::DOORBELL) as u32;
+        }
         {
             let mut st = lock(shared);
-            service(shared, &mut st, i);
+            for i in 0..n {
+                service(shared, &mut st, i);
+            }
         }
         let mut rang = false;
-        for _ in 0..SPINS {
-            if shm.load(abi::DOORBELL) as u32 != seen {
-                rang = true;
-                break;
+        'spin: for _ in 0..SPINS {
+            for (i, t) in shared.tiles.iter().enumerate() {
+                if t.shm.load(abi::DOORBELL) as u32 != seen[i] {
+                    rang = true;
+                    break 'spin;
+                }
             }
             std::hint::spin_loop();
         }
         if !rang {
-            shm.wait(abi::DOORBELL, seen, 100_000_000);
+            let words: Vec<(&crate::shm::SharedMem, u32)> = shared
+                .tiles
+                .iter()
+                .zip(&seen)
+                .map(|(t, s)| (&*t.shm, *s))
+                .collect();
+            crate::shm::wait_any(&words, abi::DOORBELL, 100_000_000);
         }
     }
 }

@@ -178,28 +178,58 @@ impl SharedMem {
             };
         }
     }
+}
 
-    /// FUTEX_WAIT on the 32-bit word at `off` while it holds `val`, for at
-    /// most `timeout_ns`.
-    pub fn wait(&self, off: u64, val: u32, timeout_ns: i64) {
-        if let Some(p) = self.word(off) {
-            let ts = libc::timespec {
-                tv_sec: timeout_ns / 1_000_000_000,
-                tv_nsec: timeout_ns % 1_000_000_000,
-            };
-            // SAFETY: futex on an aligned word inside the mapping; `ts` lives across the call.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_futex,
-                    p.cast::<u32>(),
-                    libc::FUTEX_WAIT,
-                    val,
-                    &ts as *const libc::timespec,
-                    0usize,
-                    0u32,
-                )
-            };
-        }
+/// Waits until the 32-bit word at `off` of any of `mems` differs from its
+/// expected value (FUTEX_WAITV on all of them), for at most `timeout_ns`.
+/// Kernels without futex_waitv (before 5.16) get a short sleep instead.
+pub fn wait_any(mems: &[(&SharedMem, u32)], off: u64, timeout_ns: i64) {
+    #[repr(C)]
+    struct FutexWaitv {
+        val: u64,
+        uaddr: u64,
+        flags: u32,
+        reserved: u32,
+    }
+    const FUTEX2_SIZE_U32: u32 = 2;
+    const SYS_FUTEX_WAITV: libc::c_long = 449;
+    let waiters: Vec<FutexWaitv> = mems
+        .iter()
+        .filter_map(|(m, v)| {
+            m.word(off).map(|p| FutexWaitv {
+                val: u64::from(*v),
+                uaddr: p as u64,
+                flags: FUTEX2_SIZE_U32,
+                reserved: 0,
+            })
+        })
+        .collect();
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    let total = now.tv_nsec + timeout_ns;
+    let deadline = libc::timespec {
+        tv_sec: now.tv_sec + total / 1_000_000_000,
+        tv_nsec: total % 1_000_000_000,
+    };
+    // SAFETY: futex_waitv(2) with an array of valid waiters over words
+    // inside our mappings, its length, no flags, an absolute deadline on
+    // CLOCK_MONOTONIC; the kernel only reads them.
+    let r = unsafe {
+        libc::syscall(
+            SYS_FUTEX_WAITV,
+            waiters.as_ptr(),
+            waiters.len() as libc::c_uint,
+            0u32,
+            &deadline as *const libc::timespec,
+            libc::CLOCK_MONOTONIC,
+        )
+    };
+    if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) {
+        std::thread::sleep(std::time::Duration::from_micros(200));
     }
 }
 

@@ -161,13 +161,16 @@ pub struct SimRegs {
     map: Mapping,
     /// The EVENT value seen when the last hand-off started.
     seen: Cell<u32>,
+    /// How long to spin before sleeping for the command in flight.
+    spins: Cell<u32>,
 }
 
-/// Polls before sleeping on the futex. Measured with the round-trip
-/// benchmark on 2 cores (docs/performance.md): 0 (sleep at once) 108 µs
-/// per round trip, 200 about 60 µs, 1000 and more slower again, because
-/// more spinners than cores stall for milliseconds (LIMITS.md).
-const SPINS: u32 = 200;
+/// Polls before sleeping on the futex while a command other than SLEEP
+/// runs (a SLEEP waits for another tile, which needs the core: it sleeps at
+/// once). With one service thread in the simulator, a tile spinning for its
+/// own short command keeps spinners at or below the 2 cores (LIMITS.md);
+/// measured in docs/performance.md.
+const SPINS: u32 = 20000;
 
 impl SimRegs {
     /// Access through `map`.
@@ -175,6 +178,7 @@ impl SimRegs {
         Self {
             map,
             seen: Cell::new(0),
+            spins: Cell::new(SPINS),
         }
     }
 
@@ -197,7 +201,7 @@ impl SimRegs {
     /// Blocks until EVENT differs from `seen`.
     fn wait_event(&self) {
         let seen = self.seen.get();
-        for _ in 0..SPINS {
+        for _ in 0..self.spins.get() {
             if self.event() != seen {
                 fence(Ordering::Acquire);
                 self.seen.set(self.event());
@@ -238,6 +242,12 @@ impl RegisterAccess for SimRegs {
         } else if offset == unpriv(UnprivReg::Command) || offset == unpriv(UnprivReg::Print) {
             // Hand-off: remember EVENT before the simulator can answer.
             self.seen.set(self.event());
+            // SLEEP waits for another tile, which needs a core: sleep at
+            // once. Everything else completes within microseconds: spin.
+            let op = tcu_mmio::cmd::CMD_OP.get(value);
+            let sleeping =
+                offset == unpriv(UnprivReg::Command) && op == tcu_mmio::CmdOp::Sleep as u64;
+            self.spins.set(if sleeping { 0 } else { SPINS });
             fence(Ordering::Release);
             self.map.store(offset, value);
             self.ring();
