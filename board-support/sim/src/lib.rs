@@ -3,7 +3,7 @@
 //! The authoritative state of every TCU lives in a [`tcu_model::Model`]
 //! inside the simulator. Each compute tile is a process that inherits one
 //! memfd (layout: `tile-sim-abi`) holding a mirror of its TCU registers and
-//! its local memory. A TCU thread per tile waits on the tile's doorbell,
+//! its local memory. One service thread waits on every tile's doorbell,
 //! copies the hand-off (COMMAND, PRINT, register requests) out of the
 //! mirror, lets the model act, and publishes the result back, waking the
 //! tile through its event word. The model never trusts the mirror: it
@@ -116,7 +116,7 @@ struct SimTile {
     slot: u64,
 }
 
-/// State shared by the TCU threads, the reapers and the host API.
+/// State shared by the service thread, the reapers and the host API.
 struct State {
     model: Model,
     /// Per tile: a command has been handed to the model and not completed.
@@ -167,7 +167,7 @@ impl Sim {
         Sim::with_isolation(board, Isolation::Sandboxed)
     }
 
-    /// Builds the board's TCUs and memories and starts a TCU thread per
+    /// Builds the board's TCUs and memories and starts the service thread for every
     /// compute tile. Tiles start privileged, as after a hardware reset.
     /// With [`Isolation::Insecure`] tile processes run without the sandbox
     /// (and a warning is logged).
@@ -515,7 +515,7 @@ impl Sim {
 }
 
 fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
-    // A panicking TCU thread must not take the board down: keep going with
+    // A panicking service or reaper thread must not take the board down: keep going with
     // the state as it is (every model step leaves it consistent).
     shared
         .state

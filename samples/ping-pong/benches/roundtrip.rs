@@ -5,8 +5,8 @@
 //!
 //! Run: `cargo bench -p ping-pong --bench roundtrip`
 //!
-//! Hops per simulated round trip: ping → TCU thread (SEND) → pong woken
-//! (SLEEP ends) → pong → TCU thread (FETCH, REPLY) → ping woken; each arrow
+//! Hops per simulated round trip: ping → service thread (SEND) → pong woken
+//! (SLEEP ends) → pong → service thread (FETCH, REPLY) → ping woken; each arrow
 //! is a futex wake unless the waiter is still spinning (see LIMITS.md).
 #![allow(clippy::unwrap_used)]
 
