@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod board;
+mod dump;
 mod exit;
 mod list;
 mod sim;
@@ -44,6 +45,8 @@ enum Command {
     Sim(sim::Args),
     /// List the boards this machine can reach.
     List(list::Args),
+    /// Decode one tile's TCU from a board's window (read-only).
+    Dump(dump::Args),
 }
 
 fn init_logging(verbose: u8, quiet: u8) {
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Board(cmd) => board::run(cmd),
         Command::Sim(args) => sim::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Dump(args) => dump::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -304,3 +304,54 @@ fn stale_boards_are_listed_and_reclaimed() {
     assert!(server.wait().unwrap().success());
     assert!(served, "the stale board was not reclaimed");
 }
+
+#[test]
+fn dump_decodes_a_tiles_endpoints_from_the_window() {
+    use tcu_mmio::ep::{Credits, EpConfig, SendEp};
+    use tcu_mmio::{ActId, EpId, Label, Reg, TileId};
+    let board = board_schema::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/minimal.yaml"),
+        &board_schema::Catalog::builtin(),
+    )
+    .unwrap();
+    let name = format!("dumptest-{}", std::process::id());
+    let sim = tilekit_sim::Sim::serve(&board, tilekit_sim::Isolation::Sandboxed, &name).unwrap();
+    let core = TileId::on_chip0(1);
+    let send = EpConfig::Send(SendEp {
+        act: ActId::INVALID,
+        cur_credits: Credits::new(3).unwrap(),
+        max_credits: Credits::new(4).unwrap(),
+        msg_size_log2: 9,
+        credit_ep: EpId::INVALID,
+        reply: false,
+        target_tile: TileId::on_chip0(0),
+        target_ep: EpId(4),
+        label: Label(0xabc),
+    });
+    sim.configure_ep(core, EpId(7), &send).unwrap();
+    sim.write_remote(core, Reg::TILE_DESC, 1).unwrap(); // ignored: read-only
+    let uri = format!("sim:{name}");
+    let (code, stdout, stderr) = tilekit(&["dump", "--board", &uri, "--tile", "1", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["tile"], "C0T01");
+    assert_eq!(v["violations"], 1);
+    assert_eq!(v["endpoints"].as_array().unwrap().len(), 1);
+    assert_eq!(v["endpoints"][0]["ep"], 7);
+    assert_eq!(
+        v["endpoints"][0]["detail"],
+        "→ C0T00 EP4, credits 3/4, msg ≤ 512 B, label 0xabc"
+    );
+    let (_, text, _) = tilekit(&["dump", "--board", &uri, "--tile", "C0T01"]);
+    assert!(
+        text.contains("compute unit stopped, 1 violation(s)"),
+        "{text}"
+    );
+    let (code, _, stderr) = tilekit(&["dump", "--board", &uri, "--tile", "9"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("has no tile C0T09; it has C0T00, C0T01, C0T02"),
+        "{stderr}"
+    );
+    drop(sim);
+}
