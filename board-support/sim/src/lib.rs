@@ -187,9 +187,9 @@ impl Sim {
             Isolation::Sandboxed => {
                 // Check every layer once, so a machine without them is
                 // refused before anything starts.
-                let me =
-                    std::env::current_exe().map_err(os("finding the simulator's executable"))?;
-                sandbox::prepare(&me)?;
+                // (/proc/self/exe opens even when the executable was
+                // replaced on disk since it started.)
+                sandbox::prepare(Path::new("/proc/self/exe"))?;
             }
             Isolation::Insecure => {
                 tracing::warn!(

@@ -64,7 +64,9 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
     let off = |r: Reg| r.offset(layout);
     fence(Ordering::Acquire);
     // A register write request (anything but the hand-off registers).
+    let mut worked = false;
     if shm.load(abi::REQ_STATE) == 1 {
+        worked = true;
         let (o, v) = (shm.load(abi::REQ_OFFSET), shm.load(abi::REQ_VALUE));
         let out = st.model.write_reg(id, o, v, Access::Local);
         shm.store(
@@ -77,6 +79,7 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
     // PRINT: copy the buffer in, print, answer 0.
     let plen = shm.load(off(Reg::Unpriv(UnprivReg::Print)));
     if plen != 0 {
+        worked = true;
         for n in 0..PRINT_REGS as u8 {
             let w = shm.load(off(Reg::PrintBuf(n)));
             st.model
@@ -98,6 +101,7 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
     // COMMAND: a new hand-off if the mirror says busy and none is in flight.
     let cmd = shm.load(off(Reg::COMMAND));
     if CMD_OP.get(cmd) != CmdOp::Idle as u64 && !st.inflight[i] {
+        worked = true;
         for r in [UnprivReg::DataAddr, UnprivReg::DataSize, UnprivReg::Arg1] {
             let v = shm.load(off(Reg::Unpriv(r)));
             st.model
@@ -120,7 +124,11 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
             shm.store(off(Reg::COMMAND), abort.encode());
         }
     }
-    after_model_step(shared, st, i);
+    // Publish and wake only what changed: a tile without a hand-off is
+    // left alone (publishing every tile on every pass costs a futex wake each).
+    if worked {
+        after_model_step(shared, st, i);
+    }
 }
 
 /// Publishes every tile the model touched (and tile `i`), then wakes them.
