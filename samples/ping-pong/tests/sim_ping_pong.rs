@@ -20,6 +20,16 @@ mod sim {
         board_schema::parse("pingpong.yaml", yaml, &Catalog::builtin()).unwrap()
     }
 
+    /// Starts pong and ping for `rounds` round trips; ping must succeed.
+    fn run_pair(sim: &Sim, rounds: &str) {
+        sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &[rounds])
+            .unwrap();
+        sim.spawn(PING, Path::new(env!("CARGO_BIN_EXE_ping")), &[rounds])
+            .unwrap();
+        let exit = sim.wait(PING, Duration::from_secs(30)).unwrap();
+        assert_eq!(exit, TileExit::Exited(0), "{}", sim.output(PING));
+    }
+
     /// The endpoints the kernel would configure for this pair.
     fn wire(sim: &Sim) {
         for (tile, ep, cfg) in endpoint_plan(PING, PONG) {
@@ -87,30 +97,14 @@ mod sim {
         assert!(e.to_string().contains("tile C0T02 did not exit"), "{e}");
         // The board still serves a fresh pair.
         wire(&sim);
-        sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["3"])
-            .unwrap();
-        sim.spawn(PING, Path::new(env!("CARGO_BIN_EXE_ping")), &["3"])
-            .unwrap();
-        assert_eq!(
-            sim.wait(PING, Duration::from_secs(30)).unwrap(),
-            TileExit::Exited(0),
-            "{}",
-            sim.output(PING)
-        );
+        run_pair(&sim, "3");
     }
 
     #[test]
     fn reset_returns_the_board_to_its_power_on_state() {
         let sim = Sim::new(&board()).unwrap();
         wire(&sim);
-        sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["5"])
-            .unwrap();
-        sim.spawn(PING, Path::new(env!("CARGO_BIN_EXE_ping")), &["5"])
-            .unwrap();
-        assert_eq!(
-            sim.wait(PING, Duration::from_secs(30)).unwrap(),
-            TileExit::Exited(0)
-        );
+        run_pair(&sim, "5");
         sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["1"])
             .unwrap();
         sim.reset();
@@ -130,16 +124,7 @@ mod sim {
         assert_eq!(sim.output(PING), "");
         // The board works again after the reset.
         wire(&sim);
-        sim.spawn(PONG, Path::new(env!("CARGO_BIN_EXE_pong")), &["2"])
-            .unwrap();
-        sim.spawn(PING, Path::new(env!("CARGO_BIN_EXE_ping")), &["2"])
-            .unwrap();
-        assert_eq!(
-            sim.wait(PING, Duration::from_secs(30)).unwrap(),
-            TileExit::Exited(0),
-            "{}",
-            sim.output(PING)
-        );
+        run_pair(&sim, "2");
     }
 
     #[test]
