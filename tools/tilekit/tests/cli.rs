@@ -31,6 +31,14 @@ fn transcript(args: &[&str]) -> String {
     )
 }
 
+/// The entry of `sim:NAME` in `tilekit list --json`, if listed.
+fn list_entry(name: &str) -> Option<serde_json::Value> {
+    let (_, list, _) = tilekit(&["list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let uri = format!("sim:{name}");
+    v.as_array()?.iter().find(|e| e["uri"] == uri).cloned()
+}
+
 /// A `tilekit sim` serving boards/minimal.yaml as `sim:NAME`, stopped with
 /// SIGINT when dropped (and checked to have exited cleanly by `stop`).
 struct Server {
@@ -229,15 +237,7 @@ fn one_writer_at_a_time_and_busy_names_the_owner() {
             std::process::id()
         );
         assert!(stderr.contains(&want), "{stderr}");
-        let (_, list, _) = tilekit(&["list", "--json"]);
-        let v: serde_json::Value = serde_json::from_str(&list).unwrap();
-        let e = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["uri"] == format!("sim:{name}"))
-            .unwrap()
-            .clone();
+        let e = list_entry(&name).unwrap();
         assert_eq!(e["state"], "served");
         assert_eq!(e["owner_pid"], u64::from(std::process::id()));
     }
@@ -264,44 +264,18 @@ fn stale_boards_are_listed_and_reclaimed() {
         u64::from(u32::MAX - 7),
     );
     std::mem::forget(w);
-    let (_, list, _) = tilekit(&["list", "--json"]);
-    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
-    let e = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["uri"] == format!("sim:{name}"))
-        .unwrap()
-        .clone();
+    let e = list_entry(&name).unwrap();
     assert!(e["state"].as_str().unwrap().starts_with("stale"), "{e}");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_tilekit"))
-        .args(["sim", "--board", "boards/minimal.yaml", "--name", &name])
-        .current_dir(&root)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let server = Server::start(&name);
     let mut served = false;
     for _ in 0..100 {
-        let (_, list, _) = tilekit(&["list", "--json"]);
-        let v: serde_json::Value = serde_json::from_str(&list).unwrap();
-        let this = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["uri"] == format!("sim:{name}"))
-            .cloned();
-        if this.is_some_and(|e| e["state"] == "served") {
+        if list_entry(&name).is_some_and(|e| e["state"] == "served") {
             served = true;
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    Command::new("kill")
-        .args(["-INT", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    assert!(server.stop());
     assert!(served, "the stale board was not reclaimed");
 }
 
