@@ -62,7 +62,7 @@ fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
 }
 
 fn main() {
-    let yaml = "tilekit_board: 1\nname: membench\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 4 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 4 MiB }\n  - { id: 2, kind: memory, size: 64 MiB }\n";
+    let yaml = "tilekit_board: 1\nname: membench\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 16 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 2, kind: memory, size: 64 MiB }\n";
     let board = board_schema::parse("membench.yaml", yaml, &Catalog::builtin()).unwrap();
     let sim = Sim::new(&board).unwrap();
     let ep = EpConfig::Memory(MemEp {

@@ -17,14 +17,14 @@ const RUNS: usize = 7;
 
 fn board16() -> board_schema::BoardDesc {
     let mut yaml = String::from(
-        "tilekit_board: 1\nname: sixteen\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 4 MiB }\n",
+        "tilekit_board: 1\nname: sixteen\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 16 MiB }\n",
     );
     for t in 1..15 {
         yaml.push_str(&format!(
-            "  - {{ id: {t}, kind: core, isa: host-native, dram: 4 MiB }}\n"
+            "  - {{ id: {t}, kind: core, isa: host-native, dram: 16 MiB }}\n"
         ));
     }
-    yaml.push_str("  - { id: 15, kind: memory, size: 64 MiB }\n");
+    yaml.push_str("  - { id: 15, kind: memory, size: 512 MiB }\n");
     board_schema::parse("sixteen.yaml", &yaml, &Catalog::builtin()).unwrap()
 }
 

@@ -129,28 +129,11 @@ pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
     Ok(None)
 }
 
-/// Checks that `path` is a tile image for host-native cores and this ABI.
-pub fn check(path: &Path) -> Result<ImageInfo, ImageError> {
-    let p = path.display().to_string();
-    // Headers and notes sit at the start of an executable: read 64 KiB
-    // first, and the whole file only if the notes lie beyond.
-    let unreadable = |source| ImageError::Unreadable {
-        path: p.clone(),
-        source,
-    };
-    let mut head = Vec::with_capacity(64 << 10);
-    {
-        use std::io::Read;
-        let f = std::fs::File::open(path).map_err(unreadable)?;
-        f.take(64 << 10)
-            .read_to_end(&mut head)
-            .map_err(unreadable)?;
-    }
-    let bytes = match find_note(&head) {
-        Err("note segment outside the file") => std::fs::read(path).map_err(unreadable)?,
-        _ => head,
-    };
-    let info = find_note(&bytes)
+/// Checks that `bytes` (named `what` in errors) are a tile image for
+/// host-native cores and this ABI.
+pub fn check_bytes(what: &str, bytes: &[u8]) -> Result<ImageInfo, ImageError> {
+    let p = what.to_owned();
+    let info = find_note(bytes)
         .map_err(|why| ImageError::NotExecutable {
             path: p.clone(),
             why,
@@ -172,4 +155,127 @@ pub fn check(path: &Path) -> Result<ImageInfo, ImageError> {
         });
     }
     Ok(info)
+}
+
+/// Reads the tile image at `path` and checks it ([`check_bytes`]).
+pub fn read(path: &Path) -> Result<Vec<u8>, ImageError> {
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ImageError::Unreadable {
+        path: p.clone(),
+        source,
+    })?;
+    check_bytes(&p, &bytes)?;
+    Ok(bytes)
+}
+
+/// Checks that `path` is a tile image for host-native cores and this ABI,
+/// reading only its first 64 KiB when the note lies there.
+pub fn check(path: &Path) -> Result<ImageInfo, ImageError> {
+    let p = path.display().to_string();
+    // Headers and notes sit at the start of an executable: read 64 KiB
+    // first, and the whole file only if the notes lie beyond.
+    let unreadable = |source| ImageError::Unreadable {
+        path: p.clone(),
+        source,
+    };
+    let mut head = Vec::with_capacity(64 << 10);
+    {
+        use std::io::Read;
+        let f = std::fs::File::open(path).map_err(unreadable)?;
+        f.take(64 << 10)
+            .read_to_end(&mut head)
+            .map_err(unreadable)?;
+    }
+    let bytes = match find_note(&head) {
+        Err("note segment outside the file") => std::fs::read(path).map_err(unreadable)?,
+        _ => head,
+    };
+    check_bytes(&p, &bytes)
+}
+
+/// Where and what a loader writes into a core's local memory so that the
+/// core finds `image` with its arguments (layout: `tile_sim_abi::image`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadPlan {
+    /// Local address of the image.
+    pub image_at: u64,
+    /// Local address of the header.
+    pub header_at: u64,
+    /// The header page (words, then the argument block).
+    pub header: Vec<u8>,
+}
+
+/// Why an image cannot be loaded into a tile's memory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The image and its header do not fit.
+    #[error(
+        "the image is {image} bytes, but the tile's memory is {mem} bytes (4 KiB of it hold the image header): give the tile more memory in the board file"
+    )]
+    TooBig {
+        /// Image size.
+        image: u64,
+        /// Memory size.
+        mem: u64,
+    },
+    /// The arguments do not fit the header.
+    #[error("the arguments take {len} bytes; at most {max} fit the image header")]
+    ArgsTooLong {
+        /// Their length (NUL-separated).
+        len: u64,
+        /// The most that fits.
+        max: u64,
+    },
+    /// An argument contains a NUL byte.
+    #[error("argument {0:?} contains a NUL byte")]
+    Nul(String),
+}
+
+/// Plans loading an image of `image_len` bytes with `args` into a local
+/// memory of `mem_size` bytes.
+pub fn plan_load(mem_size: u64, image_len: u64, args: &[&str]) -> Result<LoadPlan, LoadError> {
+    use abi::image as layout;
+    let p = layout::place(mem_size, image_len).ok_or(LoadError::TooBig {
+        image: image_len,
+        mem: mem_size,
+    })?;
+    let mut block = Vec::new();
+    for a in args {
+        if a.contains('\0') {
+            return Err(LoadError::Nul((*a).to_owned()));
+        }
+        block.extend_from_slice(a.as_bytes());
+        block.push(0);
+    }
+    if block.len() as u64 > layout::MAX_ARGS_BYTES {
+        return Err(LoadError::ArgsTooLong {
+            len: block.len() as u64,
+            max: layout::MAX_ARGS_BYTES,
+        });
+    }
+    let mut header = vec![0u8; layout::HEADER_SIZE as usize];
+    for (j, w) in layout::encode(p, image_len, block.len() as u64)
+        .iter()
+        .enumerate()
+    {
+        header[j * 8..j * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    let at = layout::IMAGE_ARGS_AT as usize;
+    header[at..at + block.len()].copy_from_slice(&block);
+    Ok(LoadPlan {
+        image_at: p.image_at,
+        header_at: p.header_at,
+        header,
+    })
+}
+
+/// Splits an argument block (NUL-terminated arguments) into arguments.
+pub fn split_args(block: &[u8]) -> Vec<String> {
+    if block.is_empty() {
+        return Vec::new();
+    }
+    let body = block.strip_suffix(&[0]).unwrap_or(block);
+    body.split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
 }

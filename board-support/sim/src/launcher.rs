@@ -1,13 +1,18 @@
-//! Starting tile programs: a process whose fd 3 is the tile's memfd.
+//! Starting and stopping compute units: the simulated core runs what it
+//! finds in its memory.
 //!
-//! Every other descriptor is closed on exec (the simulator's own are
-//! `CLOEXEC`), fds 0–2 are /dev/null, and the process dies with the
-//! simulator (parent-death signal). The sandbox (user namespace, seccomp,
-//! Landlock, rlimits) is the next layer on this launcher.
+//! When a tile's CORE_ENABLE is set (and CORE_RESET clear), the launcher
+//! reads the image header at the top of the tile's local memory
+//! (`tile_sim_abi::image`), checks the image it points to, copies it into
+//! a sealed memfd and executes that (`fexecve`) as a process whose fd 3 is
+//! the tile's memfd. Every other descriptor is closed on exec, fds 0–2 are
+//! /dev/null, the process dies with the simulator (parent-death signal),
+//! and the sandbox is applied before the image runs. Clearing CORE_ENABLE
+//! stops the process.
 
-use std::os::fd::AsRawFd;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -16,27 +21,172 @@ use tile_sim_abi as abi;
 use board_window::layout::CuState;
 
 use crate::sandbox::{self, Isolation};
-use crate::{Shared, SimError, TileExit, lock, os};
+use crate::{Shared, SimError, TileExit, image, lock, os};
 
-/// Starts `program` on tile `i` and a reaper thread that records its end.
-pub(crate) fn spawn(
-    shared: &Arc<Shared>,
-    i: usize,
-    program: &Path,
-    args: &[&str],
-) -> Result<(), SimError> {
+/// Acts on every pending CORE_ENABLE/CORE_RESET change: starts compute
+/// units switched on, stops those switched off. Returns what happened to
+/// each tile started (a start that fails is also reported in the tile's
+/// PRINT ring and as a crashed compute unit).
+pub(crate) fn apply_core_changes(shared: &Arc<Shared>) -> Vec<(usize, Result<(), SimError>)> {
+    let pending: Vec<(usize, bool, Option<u32>)> = {
+        let mut st = lock(shared);
+        let changes = std::mem::take(&mut st.core_changes);
+        changes
+            .into_iter()
+            .map(|k| (k, st.core_on[k], st.pids[k]))
+            .collect()
+    };
+    let mut started = Vec::new();
+    for (k, on, pid) in pending {
+        match (on, pid) {
+            (true, None) => {
+                let r = start_from_memory(shared, k);
+                if let Err(e) = &r {
+                    let t = &shared.tiles[k];
+                    tracing::warn!("tile {}: {e}", t.id);
+                    let mut st = lock(shared);
+                    let line = format!("tilekit: tile {} cannot start: {e}\n", t.id);
+                    st.output[k].extend_from_slice(line.as_bytes());
+                    shared.window.append_print(t.slot, line.as_bytes());
+                    shared.window.set_cu(t.slot, CuState::Crashed, 127);
+                    st.exits[k] = Some(TileExit::Exited(127));
+                    shared.exited.notify_all();
+                }
+                started.push((k, r));
+            }
+            (false, Some(pid)) => {
+                lock(shared).stopping[k] = true;
+                // SAFETY: kill(2) on a child we started and have not reaped
+                // (the reaper clears `pids` first).
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            }
+            _ => {}
+        }
+    }
+    started
+}
+
+/// Reads the image header of tile `k`'s memory and starts the image.
+fn start_from_memory(shared: &Arc<Shared>, k: usize) -> Result<(), SimError> {
+    use abi::image as layout;
+    let t = &shared.tiles[k];
+    let no_image = |what: &str| SimError::NoImage {
+        tile: t.id,
+        what: what.to_owned(),
+    };
+    let header_at = layout::place(t.mem_size, 0)
+        .ok_or_else(|| no_image("its memory is too small to hold an image"))?
+        .header_at;
+    let mut words = [0u64; 4];
+    for (j, w) in words.iter_mut().enumerate() {
+        *w = t.shm.load(t.mem_offset + header_at + 8 * j as u64);
+    }
+    let h = layout::decode(words, header_at).map_err(|e| match e {
+        layout::HeaderError::NoImage => {
+            no_image("no image was loaded into its memory (no image header at its top)")
+        }
+        layout::HeaderError::Corrupt => {
+            no_image("the image header at the top of its memory is corrupt")
+        }
+    })?;
+    let mut bytes = vec![0u8; h.image_len as usize];
+    t.shm.read(t.mem_offset + h.image_at, &mut bytes);
+    image::check_bytes(&format!("the image in tile {}'s memory", t.id), &bytes)?;
+    let mut block = vec![0u8; h.args_len as usize];
+    t.shm
+        .read(t.mem_offset + header_at + layout::IMAGE_ARGS_AT, &mut block);
+    let args = image::split_args(&block);
+    let fd = sealed_memfd(&bytes).map_err(os(format!("copying the image of tile {}", t.id)))?;
+    spawn(shared, k, &fd, &args)
+}
+
+/// A memfd holding `bytes`, sealed against every change.
+fn sealed_memfd(bytes: &[u8]) -> std::io::Result<OwnedFd> {
+    let name = c"tilekit-image";
+    // SAFETY: memfd_create with a valid C string; the result is checked.
+    let raw =
+        unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
+    if raw < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a fresh descriptor we own.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let mut f = std::fs::File::from(fd);
+    std::io::Write::write_all(&mut f, bytes)?;
+    let seals = libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL;
+    // SAFETY: fcntl(F_ADD_SEALS) on a descriptor we own.
+    if unsafe { libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(f.into())
+}
+
+/// Argument and environment arrays for `fexecve`, built before fork.
+struct ExecArgs {
+    /// Owns the strings the pointers point into.
+    _strings: Vec<CString>,
+    argv: Vec<*const libc::c_char>,
+    envp: Vec<*const libc::c_char>,
+}
+
+// SAFETY: the pointers point into the heap buffers of `_strings`, which
+// move with the struct and are never changed; nothing else aliases them.
+unsafe impl Send for ExecArgs {}
+// SAFETY: as for Send; the arrays are only read.
+unsafe impl Sync for ExecArgs {}
+
+impl ExecArgs {
+    fn new(args: Vec<CString>, env: Vec<CString>) -> Self {
+        let ptrs = |v: &[CString]| {
+            let mut p: Vec<*const libc::c_char> = v.iter().map(|c| c.as_ptr()).collect();
+            p.push(std::ptr::null());
+            p
+        };
+        let (argv, envp) = (ptrs(&args), ptrs(&env));
+        let mut strings = args;
+        strings.extend(env);
+        Self {
+            _strings: strings,
+            argv,
+            envp,
+        }
+    }
+
+    /// Executes the image in `fd`; returns only on failure.
+    fn fexecve(&self, fd: libc::c_int) -> std::io::Error {
+        // SAFETY: fexecve with NULL-terminated argument and environment
+        // arrays whose strings `self` owns; async-signal-safe.
+        unsafe { libc::fexecve(fd, self.argv.as_ptr(), self.envp.as_ptr()) };
+        std::io::Error::last_os_error()
+    }
+}
+
+/// Starts the image in `image` (a memfd) on tile `i` with `args`, and a
+/// reaper thread that records its end.
+fn spawn(shared: &Arc<Shared>, i: usize, image: &OwnedFd, args: &[String]) -> Result<(), SimError> {
     let t = &shared.tiles[i];
-    crate::image::check(program)?;
     let mut prepared = match shared.isolation {
-        Isolation::Sandboxed => Some(sandbox::prepare(program)?),
+        Isolation::Sandboxed => Some(sandbox::prepare(None)?),
         Isolation::Insecure => None,
     };
     let fd = t.shm.fd().as_raw_fd();
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env_clear()
-        .env(abi::ENV_TILE, t.id.to_string())
-        .stdin(Stdio::null())
+    let image_fd = image.as_raw_fd();
+    // Everything the child needs is built before fork: it must not allocate.
+    let cstr = |s: &str| {
+        CString::new(s).map_err(|_| SimError::NoImage {
+            tile: t.id,
+            what: format!("argument {s:?} contains a NUL byte"),
+        })
+    };
+    let mut argv = vec![cstr(&t.id.to_string())?];
+    for a in args {
+        argv.push(cstr(a)?);
+    }
+    let exec = ExecArgs::new(argv, vec![cstr(&format!("{}={}", abi::ENV_TILE, t.id))?]);
+    // The process is started by fexecve in the child; the program named
+    // here is never executed.
+    let mut cmd = Command::new("/nonexistent/tilekit-image");
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let child_setup = move || {
@@ -56,25 +206,23 @@ pub(crate) fn spawn(
             return Err(std::io::Error::last_os_error());
         }
         match prepared.as_mut() {
-            Some(p) => sandbox::apply(p),
-            None => sandbox::close_inherited(),
+            Some(p) => sandbox::apply(p)?,
+            None => sandbox::close_inherited()?,
         }
+        Err(exec.fexecve(image_fd))
     };
     // SAFETY: the closure runs in the child between fork and exec and calls
-    // only async-signal-safe functions (dup2, prctl).
+    // only async-signal-safe functions (dup2, prctl, fexecve, the sandbox's).
     unsafe { cmd.pre_exec(child_setup) };
-    let mut child = cmd.spawn().map_err(os(format!(
-        "starting {} on tile {}",
-        program.display(),
-        t.id
-    )))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(os(format!("starting the image of tile {}", t.id)))?;
     {
         let mut st = lock(shared);
         st.pids[i] = Some(child.id());
         st.exits[i] = None;
-        if let Some(w) = &shared.window {
-            w.set_cu(t.slot, CuState::Running, 0);
-        }
+        st.stopping[i] = false;
+        shared.window.set_cu(t.slot, CuState::Running, 0);
     }
     let s = shared.clone();
     std::thread::Builder::new()
@@ -91,13 +239,13 @@ pub(crate) fn spawn(
             let mut st = lock(&s);
             st.pids[i] = None;
             st.exits[i] = Some(exit);
-            if let Some(w) = &s.window {
-                let (state, code) = match exit {
-                    TileExit::Exited(c) => (CuState::Exited, c as u64),
-                    TileExit::Signaled(sig) => (CuState::Crashed, 128 + sig as u64),
-                };
-                w.set_cu(s.tiles[i].slot, state, code);
-            }
+            let (state, code) = match exit {
+                _ if st.stopping[i] => (CuState::Stopped, 0),
+                TileExit::Exited(c) => (CuState::Exited, c as u64),
+                TileExit::Signaled(sig) => (CuState::Crashed, 128 + sig as u64),
+            };
+            st.stopping[i] = false;
+            s.window.set_cu(s.tiles[i].slot, state, code);
             s.exited.notify_all();
         })
         .map_err(os("starting a reaper thread"))?;

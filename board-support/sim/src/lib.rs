@@ -21,10 +21,12 @@
 pub mod image;
 mod launcher;
 pub mod probe;
+mod reach_in;
 mod reset;
 pub mod sandbox;
 mod service;
 mod shm;
+mod view;
 pub mod window;
 
 use std::collections::BTreeMap;
@@ -35,6 +37,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use board_schema::{BoardDesc, IsaName, TileKind};
+use board_window::layout::{BOUNCE_OFFSET, BOUNCE_SIZE, tile_region};
 use tcu_mmio::ep::EpConfig;
 use tcu_mmio::regs::Layout;
 use tcu_mmio::tile_desc::{Isa, TileDesc, TileType};
@@ -93,6 +96,22 @@ pub enum SimError {
     /// The program is not a tile image.
     #[error(transparent)]
     Image(#[from] image::ImageError),
+    /// An image cannot be loaded into a tile's memory.
+    #[error("loading an image into tile {tile}: {source}")]
+    Load {
+        /// The tile.
+        tile: TileId,
+        /// Why not.
+        source: image::LoadError,
+    },
+    /// A compute unit was switched on but finds no runnable image.
+    #[error("tile {tile} has nothing to run: {what}")]
+    NoImage {
+        /// The tile.
+        tile: TileId,
+        /// What is wrong.
+        what: String,
+    },
     /// The sandbox cannot be set up.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
@@ -111,9 +130,20 @@ pub enum SimError {
 /// One compute tile as the simulator holds it.
 struct SimTile {
     id: TileId,
+    /// The memory holding its register mirror and local memory: its own
+    /// memfd, or the window for the host tile.
     shm: Arc<SharedMem>,
+    /// Offset of its register mirror in `shm`.
+    base: u64,
+    /// Offset of its local memory in `shm`.
+    mem_offset: u64,
+    /// Size of its local memory.
+    mem_size: u64,
     /// Its region slot in the window (the ROM's tile-table order).
     slot: u64,
+    /// The host tile: its mirror is its region of the window, its local
+    /// memory the bounce buffer, and it has no compute unit to start.
+    host: bool,
 }
 
 /// State shared by the service thread, the reapers and the host API.
@@ -127,6 +157,16 @@ struct State {
     exits: Vec<Option<TileExit>>,
     /// Per tile: its process id while running.
     pids: Vec<Option<u32>>,
+    /// Per tile: what the window's region last showed (reach-in).
+    views: Vec<view::RegionView>,
+    /// Per tile: whether the compute unit is on (CORE_ENABLE set and
+    /// CORE_RESET clear) as last acted upon.
+    core_on: Vec<bool>,
+    /// Tiles whose CORE_ENABLE/CORE_RESET changed and await the launcher.
+    core_changes: Vec<usize>,
+    /// Per tile: its program is being stopped through CORE_ENABLE (its end
+    /// is reported as stopped, not crashed).
+    stopping: Vec<bool>,
 }
 
 struct Shared {
@@ -136,7 +176,8 @@ struct Shared {
     exited: Condvar,
     stop: AtomicBool,
     isolation: Isolation,
-    window: Option<window::WindowFile>,
+    /// The board's window: served as a file (`sim:NAME`) or private.
+    window: window::WindowFile,
 }
 
 /// A simulated board running in this process.
@@ -189,7 +230,7 @@ impl Sim {
                 // refused before anything starts.
                 // (/proc/self/exe opens even when the executable was
                 // replaced on disk since it started.)
-                sandbox::prepare(Path::new("/proc/self/exe"))?;
+                sandbox::prepare(None)?;
             }
             Isolation::Insecure => {
                 tracing::warn!(
@@ -197,8 +238,19 @@ impl Sim {
                 );
             }
         }
+        let rom = board_window::encode(board).map_err(|e| SimError::Config {
+            tile: TileId::on_chip0(0),
+            ep: EpId(0),
+            what: e.to_string(),
+        })?;
+        let window = match name {
+            Some(name) => window::WindowFile::create(name, &rom)
+                .map_err(os(format!("creating the window of `{name}`")))?,
+            None => window::WindowFile::private(&rom).map_err(os("creating the board's window"))?,
+        };
         let mut model = Model::new();
         let mut tiles = Vec::new();
+        let mut views = Vec::new();
         let mut index = BTreeMap::new();
         let boot = monotonic_ns();
         // Compute tiles: one memfd each, [region][local memory].
@@ -211,23 +263,34 @@ impl Sim {
                     isa: isa.name(),
                 });
             }
-            let local = match t.kind {
-                TileKind::Kernel | TileKind::Core => t.dram.map_or(0, |d| d.size),
-                TileKind::Accel => t.spm.map_or(0, |s| s.bytes()),
-                // The host tile's local memory is its bounce buffer.
-                _ => 1 << 20,
+            let slot = board.tiles.iter().position(|x| x.id == t.id).unwrap_or(0) as u64;
+            let host = t.kind == TileKind::Host;
+            let (shm, base, mem_offset, local) = if host {
+                // The host tile's mirror is its region of the window and
+                // its local memory the window's bounce buffer.
+                (
+                    window.shm().clone(),
+                    tile_region(slot),
+                    BOUNCE_OFFSET,
+                    BOUNCE_SIZE,
+                )
+            } else {
+                let local = match t.kind {
+                    TileKind::Kernel | TileKind::Core => t.dram.map_or(0, |d| d.size),
+                    _ => t.spm.map_or(0, |s| s.bytes()),
+                };
+                let shm = SharedMem::new(
+                    &format!("tilekit-{}", t.id),
+                    (abi::MEMORY_OFFSET + local) as usize,
+                )
+                .map_err(os(format!("creating the memory of tile {}", t.id)))?;
+                (Arc::new(shm), 0, abi::MEMORY_OFFSET, local)
             };
-            let shm = SharedMem::new(
-                &format!("tilekit-{}", t.id),
-                (abi::MEMORY_OFFSET + local) as usize,
-            )
-            .map_err(os(format!("creating the memory of tile {}", t.id)))?;
-            let shm = Arc::new(shm);
-            shm.store(abi::BOOT_NS, boot);
-            shm.store(abi::EPS, t.eps.into());
+            shm.store(base + abi::BOOT_NS, boot);
+            shm.store(base + abi::EPS, t.eps.into());
             let backing = model.add_backing(Box::new(ShmBacking {
                 shm: shm.clone(),
-                offset: abi::MEMORY_OFFSET,
+                offset: mem_offset,
                 len: local,
             }));
             let layout = Layout::new(t.eps).map_err(|e| SimError::Config {
@@ -258,11 +321,15 @@ impl Sim {
                     what: e.to_string(),
                 })?;
             index.insert(t.id, tiles.len());
-            let slot = board.tiles.iter().position(|x| x.id == t.id).unwrap_or(0) as u64;
+            views.push(view::RegionView::new(tile_region(slot), layout, host));
             tiles.push(SimTile {
                 id: t.id,
                 shm,
+                base,
+                mem_offset,
+                mem_size: local,
                 slot,
+                host,
             });
         }
         // Memory tiles: the cores' slices plus a memfd for the rest.
@@ -283,7 +350,7 @@ impl Sim {
                         d.size,
                         ShmBacking {
                             shm: tiles[i].shm.clone(),
-                            offset: abi::MEMORY_OFFSET,
+                            offset: tiles[i].mem_offset,
                             len: d.size,
                         },
                     ))
@@ -343,20 +410,6 @@ impl Sim {
                 })?;
         }
         let n = tiles.len();
-        let window = match name {
-            Some(name) => {
-                let rom = board_window::encode(board).map_err(|e| SimError::Config {
-                    tile: TileId::on_chip0(0),
-                    ep: EpId(0),
-                    what: e.to_string(),
-                })?;
-                Some(
-                    window::WindowFile::create(name, &rom)
-                        .map_err(os(format!("creating the window of `{name}`")))?,
-                )
-            }
-            None => None,
-        };
         let shared = Arc::new(Shared {
             tiles,
             index,
@@ -366,6 +419,10 @@ impl Sim {
                 output: vec![Vec::new(); n],
                 exits: vec![None; n],
                 pids: vec![None; n],
+                views,
+                core_on: vec![false; n],
+                core_changes: Vec::new(),
+                stopping: vec![false; n],
             }),
             exited: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -376,12 +433,12 @@ impl Sim {
             service::publish(&shared, &mut lock(&shared), i);
         }
         let mut threads = Vec::new();
-        if shared.window.is_some() {
+        {
             let s = shared.clone();
             let h = std::thread::Builder::new()
-                .name("control".into())
-                .spawn(move || reset::control_thread(&s))
-                .map_err(os("starting the control-page thread"))?;
+                .name("reach-in".into())
+                .spawn(move || reach_in::reach_in_thread(&s))
+                .map_err(os("starting the reach-in thread"))?;
             threads.push(h);
         }
         {
@@ -404,7 +461,9 @@ impl Sim {
     }
 
     /// Writes a register of `tile` over the NoC (as the kernel or the host's
-    /// bring-up does) and publishes the result.
+    /// bring-up does) and publishes the result. A write that switches a
+    /// compute unit on (CORE_ENABLE) starts what its memory holds; a start
+    /// that fails is returned as the error.
     pub fn write_remote(
         &self,
         tile: TileId,
@@ -412,12 +471,20 @@ impl Sim {
         value: u64,
     ) -> Result<WriteOutcome, SimError> {
         let i = self.idx(tile)?;
-        let mut st = lock(&self.shared);
-        let layout = st.model.tile(tile).map_or(Layout::HW, |t| t.layout);
-        let out = st
-            .model
-            .write_reg(tile, reg.offset(layout), value, Access::Remote);
-        service::after_model_step(&self.shared, &mut st, i);
+        let out = {
+            let mut st = lock(&self.shared);
+            let layout = st.model.tile(tile).map_or(Layout::HW, |t| t.layout);
+            let out = st
+                .model
+                .write_reg(tile, reg.offset(layout), value, Access::Remote);
+            service::after_model_step(&self.shared, &mut st, i);
+            out
+        };
+        for (k, r) in launcher::apply_core_changes(&self.shared) {
+            if k == i {
+                r?;
+            }
+        }
         Ok(out)
     }
 
@@ -440,6 +507,11 @@ impl Sim {
         self.write_remote(tile, Reg::FEATURES, 0).map(drop)
     }
 
+    /// The board's window (served or private): what a host sees and writes.
+    pub fn window(&self) -> &window::WindowFile {
+        &self.shared.window
+    }
+
     /// The model's view of a tile (for tests and the debug view).
     pub fn with_model<R>(&self, f: impl FnOnce(&Model) -> R) -> R {
         f(&lock(&self.shared).model)
@@ -450,10 +522,67 @@ impl Sim {
         lock(&self.shared).model.write_local(tile, addr, data)
     }
 
-    /// Starts `program` with `args` as the compute unit of `tile`.
-    pub fn spawn(&self, tile: TileId, program: &Path, args: &[&str]) -> Result<(), SimError> {
+    /// Loads `image` (a tile image's bytes) with `args` into `tile`'s local
+    /// memory, as a loader does before switching the core on
+    /// (`tile_sim_abi::image` is the layout). Trusted: the in-process
+    /// board's loader; hosts load through their TCU (the host library).
+    pub fn load_image(&self, tile: TileId, image: &[u8], args: &[&str]) -> Result<(), SimError> {
         let i = self.idx(tile)?;
-        launcher::spawn(&self.shared, i, program, args)
+        let t = &self.shared.tiles[i];
+        image::check_bytes(&format!("the image for tile {tile}"), image)?;
+        let plan = image::plan_load(t.mem_size, image.len() as u64, args)
+            .map_err(|source| SimError::Load { tile, source })?;
+        let mut st = lock(&self.shared);
+        st.model.write_local(tile, plan.image_at, image);
+        st.model.write_local(tile, plan.header_at, &plan.header);
+        Ok(())
+    }
+
+    /// Starts `program` with `args` as the compute unit of `tile`: checks
+    /// the image, loads it into the tile's memory and switches the core on
+    /// (CORE_ENABLE), so the core runs what it finds in its memory.
+    pub fn spawn(&self, tile: TileId, program: &Path, args: &[&str]) -> Result<(), SimError> {
+        let bytes = image::read(program)?;
+        self.load_image(tile, &bytes, args)?;
+        self.start(tile)
+    }
+
+    /// Switches `tile`'s compute unit on (CORE_RESET clear, CORE_ENABLE
+    /// set); it runs the image in its memory. A core that is on already is
+    /// switched off first, so a core whose program ended starts again.
+    pub fn start(&self, tile: TileId) -> Result<(), SimError> {
+        use tcu_mmio::regs::ConfigReg;
+        let enable = Reg::Config(ConfigReg::CoreEnable);
+        self.write_remote(tile, Reg::Config(ConfigReg::CoreReset), 0)?;
+        if self.with_model(|m| m.tile(tile).is_some_and(|s| s.config[0] & 1 == 1)) {
+            self.write_remote(tile, enable, 0)?;
+            self.wait_stopped(tile);
+        }
+        self.write_remote(tile, enable, 1).map(drop)
+    }
+
+    /// Switches `tile`'s compute unit off (its program is killed).
+    pub fn stop(&self, tile: TileId) -> Result<(), SimError> {
+        use tcu_mmio::regs::ConfigReg;
+        self.write_remote(tile, Reg::Config(ConfigReg::CoreEnable), 0)?;
+        self.wait_stopped(tile);
+        Ok(())
+    }
+
+    fn wait_stopped(&self, tile: TileId) {
+        let Ok(i) = self.idx(tile) else { return };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut st = lock(&self.shared);
+        while st.pids[i].is_some() && Instant::now() < deadline {
+            st = match self
+                .shared
+                .exited
+                .wait_timeout(st, Duration::from_millis(20))
+            {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
     }
 
     /// The process id of `tile`'s program while it runs.
@@ -534,9 +663,9 @@ impl Drop for Sim {
             }
         }
         for t in &self.shared.tiles {
-            let d = t.shm.load(abi::DOORBELL).wrapping_add(1) & 0xFFFF_FFFF;
-            t.shm.store(abi::DOORBELL, d);
-            t.shm.wake(abi::DOORBELL);
+            let d = t.shm.load(t.base + abi::DOORBELL).wrapping_add(1) & 0xFFFF_FFFF;
+            t.shm.store(t.base + abi::DOORBELL, d);
+            t.shm.wake(t.base + abi::DOORBELL);
         }
         for h in self.threads.drain(..) {
             let _ = h.join();

@@ -1,13 +1,8 @@
-//! Board reset, and the control-page thread that notices the host's
-//! requests. A window may be written without any doorbell (a VM's ivshmem
-//! BAR, an FPGA host), so the thread polls: every millisecond while the
-//! host is active, backing off to 20 ms when idle. It also keeps the
-//! heartbeat going.
+//! Board reset: every tile program stopped, every TCU reset, all memory
+//! cleared, every window region published anew.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use board_window::layout::{ControlReg, STATUS_RESETTING, STATUS_UP};
 use tile_sim_abi as abi;
 
 use crate::{Shared, lock, service};
@@ -28,42 +23,20 @@ pub(crate) fn reset(shared: &Shared) {
         };
     }
     st.model.reset();
+    st.core_changes.clear();
     for k in 0..shared.tiles.len() {
         st.inflight[k] = false;
         st.output[k].clear();
         st.exits[k] = None;
-        let shm = &shared.tiles[k].shm;
+        st.core_on[k] = false;
+        st.stopping[k] = false;
+        let t = &shared.tiles[k];
         // Registers of the mirror back to zero (the transport words stay).
         for off in (0..abi::DOORBELL).step_by(8) {
-            shm.store(off, 0);
+            t.shm.store(t.base + off, 0);
         }
-        if let Some(w) = &shared.window {
-            w.clear_events(shared.tiles[k].slot);
-        }
+        shared.window.clear_events(t.slot);
+        st.views[k].clear(&shared.window);
         service::publish(shared, &mut st, k);
-    }
-}
-
-/// Polls the control page for RESET and keeps the heartbeat.
-pub(crate) fn control_thread(shared: &Shared) {
-    let Some(w) = &shared.window else { return };
-    let status = ControlReg::Status.window_offset();
-    let mut last_beat = Instant::now();
-    let mut idle = Duration::from_millis(1);
-    while !shared.stop.load(Ordering::SeqCst) {
-        if w.read(ControlReg::Reset.window_offset()) != 0 {
-            w.write(status, STATUS_UP.mask() | STATUS_RESETTING.mask());
-            reset(shared);
-            w.write(ControlReg::Reset.window_offset(), 0);
-            w.write(status, STATUS_UP.mask());
-            idle = Duration::from_millis(1);
-        } else {
-            idle = (idle * 2).min(Duration::from_millis(20));
-        }
-        if last_beat.elapsed() >= Duration::from_millis(50) {
-            w.heartbeat();
-            last_beat = Instant::now();
-        }
-        std::thread::sleep(idle);
     }
 }

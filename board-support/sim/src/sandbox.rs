@@ -8,8 +8,9 @@
 //!   mapped identity (capabilities are dropped at exec);
 //! - `no_new_privs`, a parent-death signal, rlimits (no core dumps, no file
 //!   writes, few descriptors, bounded address space);
-//! - Landlock: no file may be opened or executed but the tile program
-//!   itself and the shared libraries it needs to start;
+//! - Landlock: no file may be opened or executed but the shared libraries
+//!   a tile program needs to start (the program itself runs from a sealed
+//!   memfd holding the image found in the tile's memory);
 //! - a seccomp allow-list: memory, futexes, time, threads — no new
 //!   processes (`clone` only with `CLONE_THREAD`, `clone3` answered
 //!   `ENOSYS` so the C library falls back to `clone`), no signals to others,
@@ -92,6 +93,8 @@ const ALLOWED: &[i64] = &[
     libc::SYS_statx,
     libc::SYS_fcntl,
     libc::SYS_execve,
+    // A tile image runs from a sealed memfd (fexecve).
+    libc::SYS_execveat,
     libc::SYS_arch_prctl,
     libc::SYS_set_tid_address,
     libc::SYS_set_robust_list,
@@ -177,7 +180,7 @@ fn filters() -> Result<Vec<BpfProgram>, SandboxError> {
     ])
 }
 
-fn ruleset(program: &Path) -> Result<RulesetCreated, SandboxError> {
+fn ruleset(program: Option<&Path>) -> Result<RulesetCreated, SandboxError> {
     let abi = ABI::V3;
     let read_exec = AccessFs::from_read(abi) | AccessFs::Execute;
     let mut rs = Ruleset::default()
@@ -187,10 +190,12 @@ fn ruleset(program: &Path) -> Result<RulesetCreated, SandboxError> {
         .create()
         .map_err(|e| err(format!("Landlock is not available ({e})")))?;
     let file_access = AccessFs::ReadFile | AccessFs::Execute;
-    let prog = PathFd::new(program).map_err(|e| err(format!("{}: {e}", program.display())))?;
-    rs = rs
-        .add_rule(PathBeneath::new(prog, file_access))
-        .map_err(err)?;
+    if let Some(program) = program {
+        let prog = PathFd::new(program).map_err(|e| err(format!("{}: {e}", program.display())))?;
+        rs = rs
+            .add_rule(PathBeneath::new(prog, file_access))
+            .map_err(err)?;
+    }
     for dir in LIB_DIRS {
         let access = if Path::new(dir).is_dir() {
             read_exec
@@ -204,8 +209,10 @@ fn ruleset(program: &Path) -> Result<RulesetCreated, SandboxError> {
     Ok(rs)
 }
 
-/// Prepares the sandbox for `program` (in the simulator, before fork).
-pub(crate) fn prepare(program: &Path) -> Result<Prepared, SandboxError> {
+/// Prepares the sandbox (in the simulator, before fork) for `program`, or
+/// for an image executed from a memfd (`None`: no file but the shared
+/// libraries may be opened).
+pub(crate) fn prepare(program: Option<&Path>) -> Result<Prepared, SandboxError> {
     // SAFETY: geteuid has no preconditions.
     let as_root = unsafe { libc::geteuid() } == 0;
     let rs: Option<std::os::fd::OwnedFd> = ruleset(program)?.into();
@@ -327,7 +334,7 @@ pub(crate) fn apply(p: &mut Prepared) -> std::io::Result<()> {
 /// benchmark uses it as its baseline.
 pub fn sandboxed_command(program: &Path) -> Result<std::process::Command, SandboxError> {
     use std::os::unix::process::CommandExt;
-    let mut prepared = prepare(program)?;
+    let mut prepared = prepare(Some(program))?;
     let mut cmd = std::process::Command::new(program);
     cmd.env_clear()
         .stdin(std::process::Stdio::null())

@@ -1,6 +1,7 @@
 //! The service thread: takes hand-offs out of the tiles' mirrors, lets the
 //! model act, publishes the results, wakes the tiles.
 
+use std::sync::Arc;
 use std::sync::atomic::{Ordering, fence};
 
 use tcu_mmio::cmd::{CMD_OP, CommandStatus};
@@ -18,23 +19,27 @@ const SPINS: u32 = 20000;
 
 /// Serves every tile until the simulator stops: polls all doorbells, then
 /// sleeps on all of them at once (futex_waitv).
-pub(crate) fn service_thread(shared: &Shared) {
+pub(crate) fn service_thread(shared: &Arc<Shared>) {
     let n = shared.tiles.len();
     let mut seen: Vec<u32> = vec![0; n];
     while !shared.stop.load(Ordering::SeqCst) {
         for (i, t) in shared.tiles.iter().enumerate() {
-            seen[i] = t.shm.load(abi::DOORBELL) as u32;
+            seen[i] = t.shm.load(t.base + abi::DOORBELL) as u32;
         }
-        {
+        let changes = {
             let mut st = lock(shared);
             for i in 0..n {
                 service(shared, &mut st, i);
             }
+            !st.core_changes.is_empty()
+        };
+        if changes {
+            crate::launcher::apply_core_changes(shared);
         }
         let mut rang = false;
         'spin: for _ in 0..SPINS {
             for (i, t) in shared.tiles.iter().enumerate() {
-                if t.shm.load(abi::DOORBELL) as u32 != seen[i] {
+                if t.shm.load(t.base + abi::DOORBELL) as u32 != seen[i] {
                     rang = true;
                     break 'spin;
                 }
@@ -42,10 +47,13 @@ pub(crate) fn service_thread(shared: &Shared) {
             std::hint::spin_loop();
         }
         if !rang {
+            // The host tile has no doorbell (the reach-in thread polls its
+            // region): wait on the tiles' doorbells only.
             let words: Vec<(&crate::shm::SharedMem, u32)> = shared
                 .tiles
                 .iter()
                 .zip(&seen)
+                .filter(|(t, _)| !t.host)
                 .map(|(t, s)| (&*t.shm, *s))
                 .collect();
             crate::shm::wait_any(&words, abi::DOORBELL, 100_000_000);
@@ -54,27 +62,33 @@ pub(crate) fn service_thread(shared: &Shared) {
 }
 
 /// Handles whatever tile `i` handed off: a register request, PRINT, COMMAND.
-fn service(shared: &Shared, st: &mut State, i: usize) {
+/// Returns whether there was anything.
+pub(crate) fn service(shared: &Shared, st: &mut State, i: usize) -> bool {
     let t = &shared.tiles[i];
     let shm = &t.shm;
     let id = t.id;
     let Some(layout) = st.model.tile(id).map(|s| s.layout) else {
-        return;
+        return false;
     };
-    let off = |r: Reg| r.offset(layout);
+    // Offsets in `shm` of the tile's mirror.
+    let off = |r: Reg| t.base + r.offset(layout);
+    let backend = |w: u64| t.base + w;
     fence(Ordering::Acquire);
     // A register write request (anything but the hand-off registers).
     let mut worked = false;
-    if shm.load(abi::REQ_STATE) == 1 {
+    if shm.load(backend(abi::REQ_STATE)) == 1 {
         worked = true;
-        let (o, v) = (shm.load(abi::REQ_OFFSET), shm.load(abi::REQ_VALUE));
+        let (o, v) = (
+            shm.load(backend(abi::REQ_OFFSET)),
+            shm.load(backend(abi::REQ_VALUE)),
+        );
         let out = st.model.write_reg(id, o, v, Access::Local);
         shm.store(
-            abi::REQ_RESULT,
+            backend(abi::REQ_RESULT),
             u64::from(matches!(out, WriteOutcome::Ignored(_))),
         );
         fence(Ordering::Release);
-        shm.store(abi::REQ_STATE, 0);
+        shm.store(backend(abi::REQ_STATE), 0);
     }
     // PRINT: copy the buffer in, print, answer 0.
     let plen = shm.load(off(Reg::Unpriv(UnprivReg::Print)));
@@ -83,18 +97,15 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
         for n in 0..PRINT_REGS as u8 {
             let w = shm.load(off(Reg::PrintBuf(n)));
             st.model
-                .write_reg(id, off(Reg::PrintBuf(n)), w, Access::Local);
+                .write_reg(id, Reg::PrintBuf(n).offset(layout), w, Access::Local);
         }
-        st.model
-            .write_reg(id, off(Reg::Unpriv(UnprivReg::Print)), plen, Access::Local);
-        for p in st.model.take_printed() {
-            if let Some(&k) = shared.index.get(&p.tile) {
-                st.output[k].extend_from_slice(&p.text);
-                if let Some(w) = &shared.window {
-                    w.append_print(shared.tiles[k].slot, &p.text);
-                }
-            }
-        }
+        st.model.write_reg(
+            id,
+            Reg::Unpriv(UnprivReg::Print).offset(layout),
+            plen,
+            Access::Local,
+        );
+        take_printed(shared, st);
         fence(Ordering::Release);
         shm.store(off(Reg::Unpriv(UnprivReg::Print)), 0);
     }
@@ -105,12 +116,12 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
         for r in [UnprivReg::DataAddr, UnprivReg::DataSize, UnprivReg::Arg1] {
             let v = shm.load(off(Reg::Unpriv(r)));
             st.model
-                .write_reg(id, off(Reg::Unpriv(r)), v, Access::Local);
+                .write_reg(id, Reg::Unpriv(r).offset(layout), v, Access::Local);
         }
         st.inflight[i] = true;
         let out = st
             .model
-            .write_reg(id, off(Reg::COMMAND), cmd, Access::Local);
+            .write_reg(id, Reg::COMMAND.offset(layout), cmd, Access::Local);
         if let WriteOutcome::Ignored(_) = out {
             // The model refused the hand-off (cannot happen while the
             // mirror and model agree); answer so the tile does not hang.
@@ -129,6 +140,17 @@ fn service(shared: &Shared, st: &mut State, i: usize) {
     if worked {
         after_model_step(shared, st, i);
     }
+    worked
+}
+
+/// Moves what the model printed into the tiles' output and PRINT rings.
+fn take_printed(shared: &Shared, st: &mut State) {
+    for p in st.model.take_printed() {
+        if let Some(&k) = shared.index.get(&p.tile) {
+            st.output[k].extend_from_slice(&p.text);
+            shared.window.append_print(shared.tiles[k].slot, &p.text);
+        }
+    }
 }
 
 /// Publishes every tile the model touched (and tile `i`), then wakes them.
@@ -138,49 +160,58 @@ pub(crate) fn after_model_step(shared: &Shared, st: &mut State, i: usize) {
     if !touched.contains(&id) {
         touched.push(id);
     }
-    for p in st.model.take_printed() {
-        if let Some(&k) = shared.index.get(&p.tile) {
-            st.output[k].extend_from_slice(&p.text);
-            if let Some(w) = &shared.window {
-                w.append_print(shared.tiles[k].slot, &p.text);
-            }
-        }
-    }
+    take_printed(shared, st);
     for t in touched {
         if let Some(&k) = shared.index.get(&t) {
             publish(shared, st, k);
+            // A changed CORE_ENABLE/CORE_RESET starts or stops the compute
+            // unit: the launcher acts on it outside the lock.
+            if let Some(s) = st.model.tile(t) {
+                let on = s.config[0] & 1 == 1 && s.config[1] & 1 == 0;
+                if on != st.core_on[k] && !shared.tiles[k].host {
+                    st.core_on[k] = on;
+                    if !st.core_changes.contains(&k) {
+                        st.core_changes.push(k);
+                    }
+                }
+            }
         }
     }
 }
 
-/// Writes the model's view of tile `k` into its mirror and bumps its event
-/// word. COMMAND and ARG1 are written only when a handed-off command has
-/// completed, so a command the tile is just writing is never overwritten.
+/// Writes the model's view of tile `k` into its mirror and its window
+/// region and bumps its event word. COMMAND and ARG1 are written only when
+/// a handed-off command has completed, so a command the tile is just
+/// writing is never overwritten.
 pub(crate) fn publish(shared: &Shared, st: &mut State, k: usize) {
     let t = &shared.tiles[k];
     let shm = &t.shm;
     let Some(s) = st.model.tile(t.id) else { return };
     let layout = s.layout;
-    let off = |r: Reg| r.offset(layout);
-    shm.store(off(Reg::Ext(ExtReg::Features)), s.features);
-    shm.store(off(Reg::Ext(ExtReg::TileDesc)), s.tile_desc);
-    shm.store(off(Reg::Ext(ExtReg::ExtCmd)), s.ext_cmd);
-    for (e, words) in s.eps.iter().enumerate() {
-        for (w, v) in words.iter().enumerate() {
-            shm.store(
-                off(Reg::Ep {
-                    ep: EpId(e as u16),
-                    word: w as u8,
-                }),
-                *v,
-            );
+    let off = |r: Reg| t.base + r.offset(layout);
+    if !t.host {
+        // A tile's own mirror (the host tile's mirror is its window
+        // region, published below).
+        shm.store(off(Reg::Ext(ExtReg::Features)), s.features);
+        shm.store(off(Reg::Ext(ExtReg::TileDesc)), s.tile_desc);
+        shm.store(off(Reg::Ext(ExtReg::ExtCmd)), s.ext_cmd);
+        for (e, words) in s.eps.iter().enumerate() {
+            for (w, v) in words.iter().enumerate() {
+                shm.store(
+                    off(Reg::Ep {
+                        ep: EpId(e as u16),
+                        word: w as u8,
+                    }),
+                    *v,
+                );
+            }
         }
+        for r in PrivReg::ALL {
+            shm.store(off(Reg::Priv(*r)), s.privileged[*r as usize]);
+        }
+        shm.store(off(Reg::Config(ConfigReg::CoreEnable)), s.config[0]);
+        shm.store(off(Reg::Config(ConfigReg::CoreReset)), s.config[1]);
     }
-    for r in PrivReg::ALL {
-        shm.store(off(Reg::Priv(*r)), s.privileged[*r as usize]);
-    }
-    shm.store(off(Reg::Config(ConfigReg::CoreEnable)), s.config[0]);
-    shm.store(off(Reg::Config(ConfigReg::CoreReset)), s.config[1]);
     let done = CommandStatus::decode(s.command).is_ok_and(|c| c.op == CmdOp::Idle);
     if st.inflight[k] && done {
         shm.store(off(Reg::Unpriv(UnprivReg::Arg1)), s.arg1);
@@ -188,23 +219,17 @@ pub(crate) fn publish(shared: &Shared, st: &mut State, k: usize) {
         shm.store(off(Reg::COMMAND), s.command);
         st.inflight[k] = false;
     }
-    if let Some(w) = &shared.window {
-        // The host's read-only debug view: the same registers, and the
-        // violation counter.
-        for off in (0..tcu_mmio::regs::CONFIG_START).step_by(8) {
-            w.publish_reg(t.slot, off, shm.load(off));
-        }
-        for r in [ConfigReg::CoreEnable, ConfigReg::CoreReset] {
-            w.publish_reg(t.slot, off(Reg::Config(r)), shm.load(off(Reg::Config(r))));
-        }
-        w.publish_reg(
-            t.slot,
-            board_window::layout::TileEventReg::Violations.offset(),
-            s.violations,
-        );
-    }
+    // The window: the host's view of every tile, and the host tile's own
+    // registers.
+    let violations = s.violations;
+    st.views[k].publish(&shared.window, &st.model, t.id);
+    shared.window.publish_reg(
+        t.slot,
+        board_window::layout::TileEventReg::Violations.offset(),
+        violations,
+    );
     fence(Ordering::Release);
-    let ev = shm.load(abi::EVENT).wrapping_add(1) & 0xFFFF_FFFF;
-    shm.store(abi::EVENT, ev);
-    shm.wake(abi::EVENT);
+    let ev = shm.load(t.base + abi::EVENT).wrapping_add(1) & 0xFFFF_FFFF;
+    shm.store(t.base + abi::EVENT, ev);
+    shm.wake(t.base + abi::EVENT);
 }

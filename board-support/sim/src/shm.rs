@@ -4,6 +4,7 @@
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::Ordering;
 
 use tcu_model::{Backing, RawWindow};
 
@@ -117,6 +118,20 @@ impl SharedMem {
         if let Some(p) = self.word(off) {
             // SAFETY: aligned and inside the mapping (checked by `word`).
             unsafe { p.write_volatile(v) }
+        }
+    }
+
+    /// Atomically replaces the word at `off` by `new` if it holds `old`.
+    pub fn compare_exchange(&self, off: u64, old: u64, new: u64) -> bool {
+        match self.word(off) {
+            // SAFETY: aligned and inside the mapping (checked by `word`).
+            // An atomic is the one form of reference into shared memory we
+            // allow: it is built on UnsafeCell (no aliasing assumptions) and
+            // lives only for this call.
+            Some(p) => unsafe { std::sync::atomic::AtomicU64::from_ptr(p) }
+                .compare_exchange(old, new, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok(),
+            None => false,
         }
     }
 

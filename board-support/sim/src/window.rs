@@ -7,6 +7,7 @@
 //! CU_STATE, EXIT_CODE, VIOLATIONS and PRINT ring into its tile region.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use board_window::layout::{
     CONTROL_OFFSET, ControlReg, CuState, PRINT_RING_OFFSET, PRINT_RING_SIZE, STATUS_UP,
@@ -22,8 +23,9 @@ pub fn window_path(name: &str) -> PathBuf {
 
 /// A mapped window file.
 pub struct WindowFile {
-    shm: SharedMem,
-    path: PathBuf,
+    shm: Arc<SharedMem>,
+    /// The file in /dev/shm (`None`: an in-process board's private window).
+    path: Option<PathBuf>,
     owner: bool,
     /// Held while this process is the board's one writer.
     lock: Option<std::fs::File>,
@@ -83,11 +85,35 @@ impl WindowFile {
             }
         })?;
         Ok(Self {
-            shm,
-            path,
+            shm: Arc::new(shm),
+            path: Some(path),
             owner: true,
             lock: None,
         })
+    }
+
+    /// The private window of an in-process board: the same layout in a
+    /// memfd that no other process maps (the host tile's registers and
+    /// bounce buffer live here, as in a served window).
+    pub(crate) fn private(rom: &[u8]) -> std::io::Result<Self> {
+        let shm = SharedMem::new("tilekit-window", WINDOW_SIZE as usize)?;
+        shm.write(0, rom);
+        shm.store(
+            ControlReg::ServerPid.window_offset(),
+            u64::from(std::process::id()),
+        );
+        shm.store(ControlReg::Status.window_offset(), STATUS_UP.mask());
+        Ok(Self {
+            shm: Arc::new(shm),
+            path: None,
+            owner: true,
+            lock: None,
+        })
+    }
+
+    /// The mapping (the simulator keeps the host tile's mirror in it).
+    pub(crate) fn shm(&self) -> &Arc<SharedMem> {
+        &self.shm
     }
 
     /// Maps the window of a served board `name`.
@@ -101,8 +127,8 @@ impl WindowFile {
             }
         })?;
         Ok(Self {
-            shm,
-            path,
+            shm: Arc::new(shm),
+            path: Some(path),
             owner: false,
             lock: None,
         })
@@ -114,7 +140,7 @@ impl WindowFile {
     /// left the lock free and is simply replaced.
     pub fn open_writer(name: &str, command: &str) -> Result<Self, WriterError> {
         let mut w = WindowFile::open(name)?;
-        let f = std::fs::File::open(&w.path)?;
+        let f = std::fs::File::open(window_path(name))?;
         if f.try_lock().is_err() {
             let pid = w.read(ControlReg::OwnerPid.window_offset());
             let mut cmd = [0u8; 64];
@@ -155,9 +181,9 @@ impl WindowFile {
         Ok(w)
     }
 
-    /// The file's path.
-    pub fn path(&self) -> &std::path::Path {
-        &self.path
+    /// The file's path (`None` for an in-process board's private window).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.path.as_deref()
     }
 
     /// A single 64-bit load at `offset`.
@@ -173,6 +199,17 @@ impl WindowFile {
     /// Copies `buf.len()` bytes at `offset` (the ROM, the print ring).
     pub fn read_bytes(&self, offset: u64, buf: &mut [u8]) {
         self.shm.read(offset, buf);
+    }
+
+    /// Copies `data` to `offset` (the bounce buffer).
+    pub fn write_bytes(&self, offset: u64, data: &[u8]) {
+        self.shm.write(offset, data);
+    }
+
+    /// Stores `new` at `offset` only if it still holds `old` (a host may
+    /// have written the word since the simulator last published it).
+    pub(crate) fn publish_if_unchanged(&self, offset: u64, old: u64, new: u64) -> bool {
+        self.shm.compare_exchange(offset, old, new)
     }
 
     pub(crate) fn publish_reg(&self, slot: u64, offset: u64, value: u64) {
@@ -238,7 +275,9 @@ impl Drop for WindowFile {
         }
         if self.owner {
             self.shm.store(ControlReg::Status.window_offset(), 0);
-            let _ = std::fs::remove_file(&self.path);
+            if let Some(path) = &self.path {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ mod sim {
     const PROBE: &str = env!("CARGO_BIN_EXE_tilekit-sandbox-probe");
 
     fn sim() -> Sim {
-        let yaml = "tilekit_board: 1\nname: images\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 1 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 1 MiB }\n  - { id: 2, kind: memory, size: 4 MiB }\n";
+        let yaml = "tilekit_board: 1\nname: images\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 16 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 2, kind: memory, size: 64 MiB }\n";
         Sim::new(&board_schema::parse("images.yaml", yaml, &Catalog::builtin()).unwrap()).unwrap()
     }
 

@@ -22,7 +22,7 @@ mod sim {
     const M: TileId = TileId::on_chip0(3);
 
     fn sim() -> Sim {
-        let yaml = "tilekit_board: 1\nname: rules\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 1 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 1 MiB }\n  - { id: 2, kind: core, isa: host-native, dram: 1 MiB }\n  - { id: 3, kind: memory, size: 4 MiB }\n";
+        let yaml = "tilekit_board: 1\nname: rules\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 16 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 2, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 3, kind: memory, size: 64 MiB }\n";
         let board = board_schema::parse("rules.yaml", yaml, &Catalog::builtin()).unwrap();
         let sim = Sim::new(&board).unwrap();
         let recv = EpConfig::Receive(RecvEp {

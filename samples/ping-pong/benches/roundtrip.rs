@@ -86,7 +86,7 @@ fn futex_pingpong(rounds: u32) -> f64 {
 
 /// ping-pong on the simulated board: ns per round trip (ping's CUR_TIME).
 fn sim_pingpong(rounds: u32) -> f64 {
-    let yaml = "tilekit_board: 1\nname: bench\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 1 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 1 MiB }\n  - { id: 2, kind: core, isa: host-native, dram: 1 MiB }\n  - { id: 3, kind: memory, size: 4 MiB }\n";
+    let yaml = "tilekit_board: 1\nname: bench\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 16 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 2, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 3, kind: memory, size: 64 MiB }\n";
     let board = board_schema::parse("bench.yaml", yaml, &Catalog::builtin()).unwrap();
     let sim = Sim::new(&board).unwrap();
     let (ping, pong) = (TileId::on_chip0(1), TileId::on_chip0(2));

@@ -16,7 +16,7 @@ mod sim {
     const PONG: TileId = TileId::on_chip0(2);
 
     fn board() -> BoardDesc {
-        let yaml = "tilekit_board: 1\nname: pingpong\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 1 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 1 MiB }\n  - { id: 2, kind: core, isa: host-native, dram: 1 MiB }\n  - { id: 3, kind: memory, size: 4 MiB }\n";
+        let yaml = "tilekit_board: 1\nname: pingpong\ntiles:\n  - { id: 0, kind: kernel, isa: host-native, dram: 16 MiB }\n  - { id: 1, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 2, kind: core, isa: host-native, dram: 16 MiB }\n  - { id: 3, kind: memory, size: 64 MiB }\n";
         board_schema::parse("pingpong.yaml", yaml, &Catalog::builtin()).unwrap()
     }
 

@@ -69,3 +69,132 @@ pub const NOTE_DESC_SIZE: u32 = 8;
 
 /// Environment variable naming the tile (e.g. `C0T03`) for messages.
 pub const ENV_TILE: &str = "TILEKIT_TILE";
+
+/// Where a loaded image lives in a simulated core's local memory, and how
+/// its header is laid out: the one definition the loaders (the host
+/// library, the in-process simulator) and the launcher share.
+///
+/// The **image header** fills the last 4 KiB of local memory; the image
+/// bytes (the ELF executable) sit right below it, starting at a 4 KiB
+/// boundary. Local memory below the image is free for the program, so a
+/// program's buffers at low addresses never collide with its image (as on
+/// a core whose code is linked high).
+///
+/// Header, 64-bit little-endian words: 0 [`IMAGE_MAGIC`], 1 local address
+/// of the image, 2 image length in bytes, 3 length of the argument block;
+/// the argument block (arguments separated by NUL bytes) starts at byte
+/// [`IMAGE_ARGS_AT`] of the header.
+pub mod image {
+    /// Size of the header at the top of local memory.
+    pub const HEADER_SIZE: u64 = 0x1000;
+    /// First word of a valid header: the ASCII bytes `TKIMAGE1`.
+    pub const IMAGE_MAGIC: u64 = u64::from_le_bytes(*b"TKIMAGE1");
+    /// Byte offset of the argument block inside the header.
+    pub const IMAGE_ARGS_AT: u64 = 0x40;
+    /// Most bytes the argument block can hold.
+    pub const MAX_ARGS_BYTES: u64 = HEADER_SIZE - IMAGE_ARGS_AT;
+
+    /// Where an image of a given size goes in a local memory of a given size.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Placement {
+        /// Local address of the header (the last 4 KiB).
+        pub header_at: u64,
+        /// Local address of the first image byte.
+        pub image_at: u64,
+    }
+
+    /// Places an image of `image_len` bytes in `mem_size` bytes of local
+    /// memory; `None` when it does not fit.
+    pub fn place(mem_size: u64, image_len: u64) -> Option<Placement> {
+        let header_at = mem_size.checked_sub(HEADER_SIZE)? & !(HEADER_SIZE - 1);
+        let rounded = image_len.checked_next_multiple_of(HEADER_SIZE)?;
+        let image_at = header_at.checked_sub(rounded)?;
+        Some(Placement {
+            header_at,
+            image_at,
+        })
+    }
+
+    /// A decoded header.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Header {
+        /// Local address of the image.
+        pub image_at: u64,
+        /// Image length in bytes.
+        pub image_len: u64,
+        /// Length of the argument block.
+        pub args_len: u64,
+    }
+
+    /// Why a header is not valid.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum HeaderError {
+        /// No magic: nothing was loaded.
+        NoImage,
+        /// The header's fields point outside local memory or overlap it.
+        Corrupt,
+    }
+
+    /// The header words for an image placed at `p` with `args_len` bytes of arguments.
+    pub fn encode(p: Placement, image_len: u64, args_len: u64) -> [u64; 4] {
+        [IMAGE_MAGIC, p.image_at, image_len, args_len]
+    }
+
+    /// Decodes the first four header words of the header at local address
+    /// `header_at`, checking that the image lies below it.
+    pub fn decode(words: [u64; 4], header_at: u64) -> Result<Header, HeaderError> {
+        if words[0] != IMAGE_MAGIC {
+            return Err(HeaderError::NoImage);
+        }
+        let (image_at, image_len, args_len) = (words[1], words[2], words[3]);
+        let end = image_at
+            .checked_add(image_len)
+            .ok_or(HeaderError::Corrupt)?;
+        if end > header_at || args_len > MAX_ARGS_BYTES || image_len == 0 {
+            return Err(HeaderError::Corrupt);
+        }
+        Ok(Header {
+            image_at,
+            image_len,
+            args_len,
+        })
+    }
+
+    #[cfg(test)]
+    #[allow(clippy::unwrap_used)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn images_sit_below_the_header_at_the_top() {
+            let p = place(16 << 20, 5_000_000).unwrap();
+            assert_eq!(p.header_at, (16 << 20) - 0x1000);
+            assert_eq!(p.image_at % 0x1000, 0);
+            assert!(p.image_at + 5_000_000 <= p.header_at);
+            let w = encode(p, 5_000_000, 10);
+            assert_eq!(
+                decode(w, p.header_at),
+                Ok(Header {
+                    image_at: p.image_at,
+                    image_len: 5_000_000,
+                    args_len: 10
+                })
+            );
+        }
+
+        #[test]
+        fn images_that_do_not_fit_and_bad_headers_are_refused() {
+            assert_eq!(place(1 << 20, 1 << 20), None);
+            assert_eq!(place(0x800, 1), None);
+            let p = place(1 << 20, 100).unwrap();
+            assert_eq!(decode([0, 0, 0, 0], p.header_at), Err(HeaderError::NoImage));
+            let mut w = encode(p, 100, 0);
+            w[2] = u64::MAX;
+            assert_eq!(decode(w, p.header_at), Err(HeaderError::Corrupt));
+            w = encode(p, 100, MAX_ARGS_BYTES + 1);
+            assert_eq!(decode(w, p.header_at), Err(HeaderError::Corrupt));
+            w = encode(p, 0, 0);
+            assert_eq!(decode(w, p.header_at), Err(HeaderError::Corrupt));
+        }
+    }
+}
