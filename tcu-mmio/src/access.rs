@@ -30,6 +30,15 @@ pub trait RegisterAccess {
     fn relax(&self) {
         core::hint::spin_loop();
     }
+
+    /// Asked before each wait for a command: `true` makes the command fail
+    /// with TIMEOUT_NOC instead of waiting on. Hosts reaching a board over
+    /// a link give up after their timeout; tiles never do (the default).
+    /// A command given up on is still in flight: the TCU must be reset
+    /// before the next one.
+    fn give_up(&self) -> bool {
+        false
+    }
 }
 
 impl<A: RegisterAccess + ?Sized> RegisterAccess for &A {
@@ -44,6 +53,9 @@ impl<A: RegisterAccess + ?Sized> RegisterAccess for &A {
     }
     fn relax(&self) {
         (**self).relax();
+    }
+    fn give_up(&self) -> bool {
+        (**self).give_up()
     }
 }
 

@@ -123,6 +123,7 @@ impl<A: RegisterAccess> Tcu<A> {
             let raw = self.read_reg(Reg::Unpriv(UnprivReg::Command));
             match CommandStatus::decode(raw) {
                 Ok(s) if s.op == CmdOp::Idle => break s,
+                Ok(_) if self.regs.give_up() => return Err(Code::TimeoutNoc),
                 Ok(_) => self.regs.relax(),
                 // A register that does not decode is a broken TCU or link.
                 Err(_) => return Err(Code::Abort),
@@ -240,6 +241,9 @@ impl<A: RegisterAccess> Tcu<A> {
             self.write_unpriv(UnprivReg::Print, chunk.len() as u64);
             // The TCU writes 0 back once the text is out.
             while self.read_reg(Reg::Unpriv(UnprivReg::Print)) != 0 {
+                if self.regs.give_up() {
+                    return;
+                }
                 self.regs.relax();
             }
         }
@@ -285,6 +289,9 @@ impl<A: RegisterAccess> Tcu<A> {
                     .map_err(|_| PrivCmdError::Tcu(Code::Abort))?;
                 code.into_result().map_err(PrivCmdError::Tcu)?;
                 return Ok(self.regs.read(reg(PrivReg::PrivCmdArg)));
+            }
+            if self.regs.give_up() {
+                return Err(PrivCmdError::Tcu(Code::TimeoutNoc));
             }
             self.regs.relax();
         }

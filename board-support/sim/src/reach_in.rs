@@ -10,7 +10,7 @@
 //! heartbeat going.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{Ordering, fence};
 use std::time::{Duration, Instant};
 
 use board_window::layout::{ControlReg, STATUS_RESETTING, STATUS_UP};
@@ -42,14 +42,15 @@ fn poll(shared: &Arc<Shared>) -> bool {
     let changes = {
         let mut st = lock(shared);
         for (k, t) in shared.tiles.iter().enumerate() {
-            if t.host {
-                active |= service::service(shared, &mut st, k);
-            }
+            // The host's hand-off is read before its other registers: a
+            // command the host wrote after configuring an endpoint must
+            // see that configuration applied (the host stores in order).
+            let handoff = t.host && service::handoff_pending(t);
+            fence(Ordering::Acquire);
             let writes = st.views[k].scan(w);
-            if writes.is_empty() {
-                continue;
+            if !writes.is_empty() {
+                active = true;
             }
-            active = true;
             // Writes into the host tile's own region are its own (local)
             // register writes; into any other region they travel over the
             // NoC (remote), as a host's writes through the board's bridge.
@@ -58,11 +59,16 @@ fn poll(shared: &Arc<Shared>) -> bool {
             } else {
                 Access::Remote
             };
-            for (off, v) in writes {
-                tracing::trace!("reach-in: tile {} +{off:#x} = {v:#x}", t.id);
-                st.model.write_reg(t.id, off, v, from);
+            if !writes.is_empty() {
+                for (off, v) in writes {
+                    tracing::trace!("reach-in: tile {} +{off:#x} = {v:#x}", t.id);
+                    st.model.write_reg(t.id, off, v, from);
+                }
+                service::after_model_step(shared, &mut st, k);
             }
-            service::after_model_step(shared, &mut st, k);
+            if handoff {
+                active |= service::service(shared, &mut st, k);
+            }
         }
         !st.core_changes.is_empty()
     };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{Ordering, fence};
 
 use tcu_mmio::cmd::{CMD_OP, CommandStatus};
-use tcu_mmio::regs::{ConfigReg, ExtReg, PRINT_REGS, PrivReg, UnprivReg};
+use tcu_mmio::regs::{ConfigReg, ExtReg, Layout, PRINT_REGS, PrivReg, UnprivReg};
 use tcu_mmio::{CmdOp, EpId, Reg};
 use tcu_model::{Access, WriteOutcome};
 use tile_sim_abi as abi;
@@ -28,7 +28,9 @@ pub(crate) fn service_thread(shared: &Arc<Shared>) {
         }
         let changes = {
             let mut st = lock(shared);
-            for i in 0..n {
+            // The host tile is the reach-in thread's: its register writes
+            // must be applied before its command runs.
+            for i in (0..n).filter(|i| !shared.tiles[*i].host) {
                 service(shared, &mut st, i);
             }
             !st.core_changes.is_empty()
@@ -59,6 +61,15 @@ pub(crate) fn service_thread(shared: &Arc<Shared>) {
             crate::shm::wait_any(&words, abi::DOORBELL, 100_000_000);
         }
     }
+}
+
+/// Whether tile `t` has handed anything off (a request, PRINT, COMMAND).
+pub(crate) fn handoff_pending(t: &crate::SimTile) -> bool {
+    let layout = Layout::new(t.shm.load(t.base + abi::EPS) as u16).unwrap_or(Layout::HW);
+    let at = |r: Reg| t.base + r.offset(layout);
+    t.shm.load(t.base + abi::REQ_STATE) == 1
+        || t.shm.load(at(Reg::Unpriv(UnprivReg::Print))) != 0
+        || CMD_OP.get(t.shm.load(at(Reg::COMMAND))) != CmdOp::Idle as u64
 }
 
 /// Handles whatever tile `i` handed off: a register request, PRINT, COMMAND.
