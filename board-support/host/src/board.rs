@@ -461,3 +461,33 @@ fn check_matches(uri: &str, file: &str, desc: &BoardDesc, rom: &Rom) -> Result<(
         diffs,
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A window whose every byte reads `fill`.
+    struct Filled(u8);
+
+    impl Window for Filled {
+        fn read(&self, _: u64) -> u64 {
+            u64::from_le_bytes([self.0; 8])
+        }
+        fn write(&self, _: u64, _: u64) {}
+        fn read_bytes(&self, _: u64, buf: &mut [u8]) {
+            buf.fill(self.0);
+        }
+        fn write_bytes(&self, _: u64, _: &[u8]) {}
+    }
+
+    #[test]
+    fn a_dead_link_and_an_empty_window_are_told_apart() {
+        let down = read_rom(&Filled(0xFF), "pcie:0000:01:00.0")
+            .unwrap_err()
+            .to_string();
+        assert!(down.contains("link"), "{down}");
+        let empty = read_rom(&Filled(0), "sim:x").unwrap_err().to_string();
+        assert!(empty.contains("no board is served"), "{empty}");
+    }
+}

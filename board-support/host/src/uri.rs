@@ -60,12 +60,15 @@ impl BoardUri {
     /// The board named on the command line, else `TILEKIT_BOARD`, else the
     /// embedded demo board.
     pub fn or_default(given: Option<&str>) -> Result<Self, HostError> {
-        match given {
-            Some(t) => BoardUri::parse(t),
-            None => match std::env::var(ENV_BOARD) {
-                Ok(t) if !t.is_empty() => BoardUri::parse(&t),
-                _ => Ok(BoardUri::Demo),
-            },
+        Self::resolve(given, std::env::var(ENV_BOARD).ok().as_deref())
+    }
+
+    /// [`BoardUri::or_default`] with the environment's value given.
+    pub fn resolve(given: Option<&str>, env: Option<&str>) -> Result<Self, HostError> {
+        match (given, env) {
+            (Some(t), _) => BoardUri::parse(t),
+            (None, Some(t)) if !t.is_empty() => BoardUri::parse(t),
+            _ => Ok(BoardUri::Demo),
         }
     }
 }
