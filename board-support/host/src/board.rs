@@ -16,7 +16,7 @@ use tilekit_sim::window::{WindowFile, WriterError};
 use tilekit_sim::{Isolation, Sim};
 
 use crate::link::Link;
-use crate::view::{TileView, print_ring};
+use crate::view::{TileView, print_ring, print_since};
 use crate::{BoardUri, HostError, HostTile, Window};
 
 /// How to open a board.
@@ -223,6 +223,14 @@ impl Board {
         Ok(print_ring(self.window(), tile_region(slot)))
     }
 
+    /// What `tile` printed since PRINT_HEAD was `from`: (bytes, the new
+    /// head to pass next time, bytes lost because the PRINT ring wrapped).
+    /// Poll it to follow a tile's output as it runs.
+    pub fn output_since(&self, tile: TileId, from: u64) -> Result<(Vec<u8>, u64, u64), HostError> {
+        let (slot, _) = self.slot(tile)?;
+        Ok(print_since(self.window(), tile_region(slot), from))
+    }
+
     /// The host tile.
     pub fn host_tile(&self) -> Result<HostTile<'_>, HostError> {
         let (slot, rt) = self
@@ -323,7 +331,7 @@ impl Board {
         };
         if !matches!(rt.kind, TileKind::Kernel | TileKind::Core) {
             return Err(not_core(&format!(
-                "it is a {} tile; programs run on kernel and core tiles",
+                "its kind is `{}`; programs run on kernel and core tiles",
                 rt.kind.name()
             )));
         }

@@ -111,3 +111,22 @@ pub(crate) fn print_ring(w: &dyn Window, base: u64) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// PRINT ring bytes written since `from` (a PRINT_HEAD value read before)
+/// in the region at `base`: (bytes, the new head, bytes lost because the
+/// ring wrapped before they were read).
+pub(crate) fn print_since(w: &dyn Window, base: u64, from: u64) -> (Vec<u8>, u64, u64) {
+    let head = w.read(base + TileEventReg::PrintHead.offset());
+    if head <= from {
+        return (Vec::new(), head, 0);
+    }
+    let n = (head - from).min(PRINT_RING_SIZE);
+    let lost = head - from - n;
+    let mut ring = vec![0u8; PRINT_RING_SIZE as usize];
+    w.read_bytes(base + PRINT_RING_OFFSET, &mut ring);
+    let start = head - n;
+    let out = (start..head)
+        .map(|i| ring[(i % PRINT_RING_SIZE) as usize])
+        .collect();
+    (out, head, lost)
+}

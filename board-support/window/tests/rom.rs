@@ -38,7 +38,7 @@ fn a_different_board_is_named_expected_vs_actual() {
         "{text:#?}"
     );
     assert!(
-        text.contains(&"tile count: expected 3, actual 12".to_string()),
+        text.contains(&"tile count: expected 4, actual 12".to_string()),
         "{text:#?}"
     );
     assert!(

@@ -5,39 +5,31 @@
 
 use std::fmt::Write as _;
 
-use board_window::layout::{
-    CuState, PRINT_RING_OFFSET, PRINT_RING_SIZE, ROM_SIZE, TileEventReg, tile_region,
-};
+use board_host::{Board, BoardUri, OpenOptions};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
-use tcu_mmio::ep::{EP_REGS, EpConfig};
-use tcu_mmio::regs::{Features, Layout};
-use tcu_mmio::{EpId, Reg, TileId};
-use tilekit_sim::window::WindowFile;
+use tcu_mmio::EpId;
+use tcu_mmio::ep::EpConfig;
 
 use crate::exit::Exit;
+use crate::open::{parse_tile, report};
 
 /// Options of `tilekit dump`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The board: `sim:NAME` (a board served by `tilekit sim`).
+    /// The board: `sim:NAME` (a board served by `tilekit sim`) or
+    /// `pcie:DDDD:BB:DD.F`.
     #[arg(long, value_name = "URI")]
     board: String,
+    /// Board file the board's ROM must match.
+    #[arg(long, value_name = "FILE")]
+    board_file: Option<std::path::PathBuf>,
     /// The tile: its number on chip 0 (e.g. `3`) or its name (e.g. `C0T03`).
     #[arg(long)]
     tile: String,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-}
-
-fn parse_tile(s: &str) -> Option<TileId> {
-    if let Ok(n) = s.parse::<u8>() {
-        return Some(TileId::on_chip0(n));
-    }
-    let rest = s.strip_prefix('C')?;
-    let (chip, tile) = rest.split_once('T')?;
-    TileId::new(chip.parse().ok()?, tile.parse().ok()?).ok()
 }
 
 fn describe(cfg: &EpConfig) -> (String, String) {
@@ -94,13 +86,6 @@ fn describe(cfg: &EpConfig) -> (String, String) {
 
 /// Prints the tile's TCU state.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
-    let Some(name) = args.board.strip_prefix("sim:") else {
-        eprintln!(
-            "{}: dump reads a served board's window; give sim:NAME (the PCIe backend is still to come)",
-            args.board
-        );
-        return Ok(Exit::Unavailable);
-    };
     let Some(tile) = parse_tile(&args.tile) else {
         eprintln!(
             "`{}` is not a tile: give its number (3) or name (C0T03)",
@@ -108,72 +93,47 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Failed);
     };
-    let w = match WindowFile::open(name) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("sim:{name}: {e}");
-            return Ok(Exit::Unavailable);
-        }
+    let uri = match BoardUri::parse(&args.board) {
+        Ok(u) => u,
+        Err(e) => return Ok(report(e)),
     };
-    let mut rom = vec![0u8; ROM_SIZE as usize];
-    w.read_bytes(0, &mut rom);
-    let rom = board_window::decode(&rom)?;
-    let Some((slot, rt)) = rom.tiles.iter().enumerate().find(|(_, t)| t.id == tile) else {
-        let ids: Vec<String> = rom.tiles.iter().map(|t| t.id.to_string()).collect();
+    if matches!(uri, BoardUri::File(_) | BoardUri::Demo) {
         eprintln!(
-            "board `{}` has no tile {tile}; it has {}",
-            rom.name,
-            ids.join(", ")
+            "{}: dump reads a running board's window; give sim:NAME (a board served by `tilekit sim`) or pcie:DDDD:BB:DD.F",
+            args.board
         );
-        return Ok(Exit::Failed);
+        return Ok(Exit::Usage);
+    }
+    let opts = OpenOptions {
+        read_only: true,
+        board_file: args.board_file.clone(),
+        catalog: crate::board::catalog(),
+        ..OpenOptions::default()
     };
-    let base = tile_region(slot as u64);
-    let layout = Layout::new(rt.eps).unwrap_or(Layout::HW);
-    let features = Features::from_raw(w.read(base + Reg::FEATURES.offset(layout)));
-    let cu = CuState::try_from(w.read(base + TileEventReg::CuState.offset()));
-    let exit = w.read(base + TileEventReg::ExitCode.offset());
-    let violations = w.read(base + TileEventReg::Violations.offset());
-    let mut eps = Vec::new();
-    for e in 0..rt.eps {
-        let mut words = [0u64; EP_REGS];
-        for (k, word) in words.iter_mut().enumerate() {
-            *word = w.read(
-                base + Reg::Ep {
-                    ep: EpId(e),
-                    word: k as u8,
-                }
-                .offset(layout),
-            );
+    let board = match Board::open(&uri, &opts) {
+        Ok(b) => b,
+        Err(e) => return Ok(report(e)),
+    };
+    let rom = board.rom();
+    let view = match board.tile_view(tile) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(Exit::Failed);
         }
-        match EpConfig::from_regs(words) {
-            Ok(EpConfig::Invalid) => {}
-            Ok(cfg) => eps.push((EpId(e), Ok(cfg))),
-            Err(err) => eps.push((EpId(e), Err(format!("undecodable: {err}")))),
-        }
-    }
-    let head = w.read(base + TileEventReg::PrintHead.offset());
-    let n = head.min(PRINT_RING_SIZE);
-    let mut printed = vec![0u8; n as usize];
-    for (k, b) in printed.iter_mut().enumerate() {
-        let at = (head - n + k as u64) % PRINT_RING_SIZE;
-        let mut one = [0u8; 1];
-        w.read_bytes(base + PRINT_RING_OFFSET + at, &mut one);
-        *b = one[0];
-    }
-    let pending: u32 = eps
+    };
+    let kind = rom
+        .tiles
         .iter()
-        .filter_map(|(_, c)| match c {
-            Ok(EpConfig::Receive(r)) => Some(r.unread.count_ones()),
-            _ => None,
-        })
-        .sum();
-    let cu_name = match cu {
-        Ok(CuState::Stopped) => "stopped".to_owned(),
-        Ok(CuState::Running) => "running".to_owned(),
-        Ok(CuState::Exited) => format!("exited with {exit}"),
-        Ok(CuState::Crashed) => format!("crashed (signal {})", exit.saturating_sub(128)),
-        Err(v) => format!("unknown state {v}"),
-    };
+        .find(|t| t.id == tile)
+        .map_or("?", |t| t.kind.name());
+    let eps: Vec<(EpId, Result<EpConfig, String>)> =
+        view.eps.iter().map(|e| (e.ep, e.config.clone())).collect();
+    let pending = view.unread_messages();
+    let cu_name = view.cu_description();
+    let violations = view.violations;
+    let printed = view.printed.as_bytes();
+    let features_kernel = view.privileged;
     if args.json {
         let list: Vec<_> = eps
             .iter()
@@ -186,10 +146,10 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             })
             .collect();
         let out = json!({
-            "board": rom.name, "tile": tile.to_string(), "kind": rt.kind.name(),
-            "privileged": features.kernel, "compute_unit": cu_name, "violations": violations,
+            "board": rom.name, "tile": tile.to_string(), "kind": kind,
+            "privileged": features_kernel, "compute_unit": cu_name, "violations": violations,
             "pending_messages": pending, "endpoints": list,
-            "print_tail": String::from_utf8_lossy(&printed),
+            "print_tail": String::from_utf8_lossy(printed),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(Exit::Success);
@@ -197,8 +157,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut o = format!(
         "tile {tile} of board `{}`: {} tile, {}, compute unit {cu_name}, {} violation(s), {pending} unread message(s)\n",
         rom.name,
-        rt.kind.name(),
-        if features.kernel {
+        kind,
+        if features_kernel {
             "privileged"
         } else {
             "deprivileged"
@@ -221,7 +181,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         let _ = writeln!(o, "{table}");
     }
     if !printed.is_empty() {
-        let _ = write!(o, "last output:\n{}", String::from_utf8_lossy(&printed));
+        let _ = write!(o, "last output:\n{}", String::from_utf8_lossy(printed));
         if !o.ends_with('\n') {
             o.push('\n');
         }

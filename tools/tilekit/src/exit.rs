@@ -9,6 +9,8 @@ pub enum Exit {
     Success,
     /// The check or the operation failed (invalid board, failing test, …).
     Failed,
+    /// The command line is wrong (clap reports most of these itself).
+    Usage,
     /// The board or the machine is not available (not served, busy, no permission).
     Unavailable,
 }
@@ -18,6 +20,7 @@ impl From<Exit> for ExitCode {
         match e {
             Exit::Success => ExitCode::SUCCESS,
             Exit::Failed => ExitCode::from(1),
+            Exit::Usage => ExitCode::from(2),
             Exit::Unavailable => ExitCode::from(3),
         }
     }

@@ -13,6 +13,8 @@ mod board;
 mod dump;
 mod exit;
 mod list;
+mod open;
+mod run;
 mod sim;
 
 use std::process::ExitCode;
@@ -47,6 +49,8 @@ enum Command {
     List(list::Args),
     /// Decode one tile's TCU from a board's window (read-only).
     Dump(dump::Args),
+    /// Load a tile image into a core, start it and follow its output.
+    Run(run::Args),
 }
 
 fn init_logging(verbose: u8, quiet: u8) {
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => sim::run(&args),
         Command::List(args) => list::run(&args),
         Command::Dump(args) => dump::run(&args),
+        Command::Run(args) => run::run(&args),
     };
     match result {
         Ok(code) => code.into(),

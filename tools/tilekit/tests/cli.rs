@@ -84,6 +84,8 @@ fn help_texts() {
         &["board", "check", "--help"],
         &["board", "show", "--help"],
         &["board", "schema", "--help"],
+        &["run", "--help"],
+        &["dump", "--help"],
     ] {
         let name = args.join("_").replace("--", "");
         insta::assert_snapshot!(name, transcript(args));
@@ -328,4 +330,83 @@ fn dump_decodes_a_tiles_endpoints_from_the_window() {
         "{stderr}"
     );
     drop(sim);
+}
+
+/// The `pong` tile image of the ping-pong sample, built beside tilekit.
+fn pong() -> String {
+    let p = Path::new(env!("CARGO_BIN_EXE_tilekit")).with_file_name("pong");
+    assert!(
+        p.exists(),
+        "{} is missing: build the workspace first (cargo build --workspace)",
+        p.display()
+    );
+    p.display().to_string()
+}
+
+/// A transcript with the image path and timings made stable.
+fn run_transcript(args: &[&str]) -> String {
+    let t = transcript(args).replace(&pong(), "PONG");
+    let mut out = String::new();
+    for line in t.lines() {
+        match line.find(" after ") {
+            Some(i) if line.ends_with(" ms") => {
+                out.push_str(&line[..i]);
+                out.push_str(" after T ms");
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn run_loads_starts_and_follows_a_tile() {
+    let pong = pong();
+    let ok = run_transcript(&["run", "--board", "boards/minimal.yaml", &pong, "--", "0"]);
+    insta::assert_snapshot!(ok);
+    // A tile that sleeps on: stopped at the timeout.
+    let probe = Path::new(env!("CARGO_BIN_EXE_tilekit")).with_file_name("tilekit-sandbox-probe");
+    let probe = probe.display().to_string();
+    let hung = run_transcript(&[
+        "run",
+        "--board",
+        "boards/minimal.yaml",
+        "--timeout",
+        "0.3",
+        &probe,
+        "--",
+        "sleep",
+        "30",
+    ])
+    .replace(&probe, "PROBE");
+    insta::assert_snapshot!(hung);
+    let not_image = run_transcript(&["run", "--board", "boards/minimal.yaml", "Cargo.toml"]);
+    insta::assert_snapshot!(not_image);
+    let mismatch = run_transcript(&[
+        "run",
+        "--board",
+        "boards/minimal.yaml",
+        "--board-file",
+        "boards/demo.yaml",
+        &pong,
+    ]);
+    insta::assert_snapshot!(mismatch);
+}
+
+#[test]
+fn run_on_a_served_board() {
+    let name = format!("cli-run-{}", std::process::id());
+    let server = Server::start(&name);
+    let uri = format!("sim:{name}");
+    let pong = pong();
+    let (code, stdout, stderr) = tilekit(&["run", "--board", &uri, &pong, "--", "0"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout, "pong: answered 0 from C0T01\n");
+    // The tile's output stays in its PRINT ring for dump.
+    let (code, stdout, _) = tilekit(&["dump", "--board", &uri, "--tile", "1"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("exited with 0"), "{stdout}");
+    assert!(stdout.contains("pong: answered 0"), "{stdout}");
+    assert!(server.stop());
 }
