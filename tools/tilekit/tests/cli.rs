@@ -214,7 +214,7 @@ fn sim_serves_until_interrupted_and_cleans_up() {
     let (code, stdout, _) = tilekit(&["board", "validate", &uri, "--board", "boards/minimal.yaml"]);
     assert_eq!(code, 0, "{stdout}");
     assert!(
-        stdout.contains("validate: 7 passed, 0 failed, 0 skipped"),
+        stdout.contains("validate: 10 passed, 0 failed, 0 skipped"),
         "{stdout}"
     );
     // A second server under the same name is refused.

@@ -8,10 +8,10 @@ use board_window::layout::{ControlReg, CuState, STATUS_UP, TileEventReg, tile_re
 use serde::Serialize;
 use tcu_mmio::regs::{Features, Layout};
 use tcu_mmio::tile_desc::TileDesc;
-use tilekit_sim::window::WindowFile;
-use tilekit_sim::{Isolation, Sim};
+use board_host::{Board, BoardUri, OpenOptions, Window};
 
 use crate::exit::Exit;
+use crate::open::report;
 
 /// Options of `tilekit board validate`.
 #[derive(clap::Args, Debug)]
@@ -60,51 +60,26 @@ fn skip(name: &'static str, detail: impl Into<String>) -> Check {
 /// Runs every check.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let catalog = super::catalog();
-    // A board file as URI: serve it here for the duration of the checks.
-    let mut _local: Option<Sim> = None;
-    let (name, board_file) = if let Some(name) = args.uri.strip_prefix("sim:") {
-        (name.to_owned(), args.board.clone())
-    } else if args.uri.starts_with("pcie:") {
-        let uri = match board_pcie::PcieUri::parse(&args.uri) {
-            Ok(u) => u,
-            Err(e) => {
-                eprintln!("{e}");
-                return Ok(Exit::Failed);
-            }
-        };
-        match board_pcie::discover(Path::new("/sys"), &uri) {
-            Ok(d) => eprintln!(
-                "{}: found {:04x}:{:04x}; mapping its BAR (VFIO or sysfs) is not built yet, so the checks cannot run",
-                args.uri, d.vendor, d.device
-            ),
-            Err(e) => eprintln!("{}: {e}", args.uri),
-        }
-        return Ok(Exit::Unavailable);
-    } else {
-        let path = Path::new(&args.uri);
-        let board = match board_schema::load(path, &catalog) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{e}");
-                return Ok(Exit::Failed);
-            }
-        };
-        let name = format!("validate-{}", std::process::id());
-        _local = Some(Sim::serve(&board, Isolation::Sandboxed, &name)?);
-        (
-            name,
-            Some(args.board.clone().unwrap_or_else(|| path.to_path_buf())),
-        )
+    let uri = match BoardUri::parse(&args.uri) {
+        Ok(u) => u,
+        Err(e) => return Ok(report(e)),
     };
-    let command = format!("tilekit board validate {}", args.uri);
-    let window = match WindowFile::open_writer(&name, &command) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("sim:{name}: {e}");
-            return Ok(Exit::Unavailable);
-        }
+    // The ROM check is a named check here, not a refusal to open.
+    let board_file = match (&uri, &args.board) {
+        (_, Some(f)) => Some(f.clone()),
+        (BoardUri::File(p), None) => Some(p.clone()),
+        _ => None,
     };
-    let checks = checks(&window, board_file.as_deref(), &catalog);
+    let opts = OpenOptions {
+        command: format!("tilekit board validate {}", args.uri),
+        catalog: catalog.clone(),
+        ..OpenOptions::default()
+    };
+    let board = match Board::open(&uri, &opts) {
+        Ok(b) => b,
+        Err(e) => return Ok(report(e)),
+    };
+    let checks = checks(&board, board_file.as_deref(), &catalog);
     let failed = checks.iter().filter(|c| c.result == "FAILED").count();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&checks)?);
@@ -126,11 +101,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     })
 }
 
-fn checks(
-    w: &WindowFile,
-    board_file: Option<&Path>,
-    catalog: &board_schema::Catalog,
-) -> Vec<Check> {
+fn checks(board: &Board, board_file: Option<&Path>, catalog: &board_schema::Catalog) -> Vec<Check> {
+    let w = board.window();
     let mut out = Vec::new();
     let mut rom_bytes = vec![0u8; board_window::layout::ROM_SIZE as usize];
     w.read_bytes(0, &mut rom_bytes);
@@ -284,12 +256,83 @@ fn checks(
         fail("tiles.registers", bad.join("; "))
     });
     out.push(check_reset(w, &rom));
+    out.push(check_host_command(board));
+    out.push(check_host_memory(board, &rom));
+    out.push(check_reset(w, &rom));
     out
+}
+
+/// The host tile's command hand-off: a FETCH_MSG on an invalid endpoint
+/// (after reset every endpoint is) must complete with the TCU's error.
+fn check_host_command(board: &Board) -> Check {
+    const NAME: &str = "host.command";
+    let host = match board.host_tile() {
+        Ok(h) => h,
+        Err(e) => return skip(NAME, e.to_string()),
+    };
+    let t0 = Instant::now();
+    match host.fetch(tcu_mmio::EpId(0)) {
+        Err(board_host::HostError::Tcu { code, .. }) => pass(
+            NAME,
+            format!(
+                "FETCH_MSG on invalid EP0 answered {code:?} in {:.0} µs",
+                t0.elapsed().as_secs_f64() * 1e6
+            ),
+        ),
+        Ok(_) => fail(NAME, "FETCH_MSG on invalid EP0 succeeded; it must fail"),
+        Err(e) => fail(NAME, e.to_string()),
+    }
+}
+
+/// The bounce buffer and the host tile's data path: 64 KiB written to a
+/// memory tile through a memory endpoint and read back.
+fn check_host_memory(board: &Board, rom: &board_window::Rom) -> Check {
+    const NAME: &str = "host.memory";
+    let Some(mem) = rom
+        .tiles
+        .iter()
+        .find(|t| t.kind == board_schema::TileKind::Memory)
+    else {
+        return skip(NAME, "the board has no memory tile");
+    };
+    let host = match board.host_tile() {
+        Ok(h) => h,
+        Err(e) => return skip(NAME, e.to_string()),
+    };
+    let ep = tcu_mmio::EpId(0);
+    let cfg = tcu_mmio::EpConfig::Memory(tcu_mmio::MemEp {
+        act: tcu_mmio::ActId::INVALID,
+        perm: tcu_mmio::Perm::RW,
+        target_tile: mem.id,
+        addr: 0,
+        size: mem.memory.min(1 << 20),
+    });
+    let pattern: Vec<u8> = (0..64 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut back = vec![0u8; pattern.len()];
+    let t0 = Instant::now();
+    let r = board
+        .configure_ep(host.id(), ep, &cfg)
+        .and_then(|()| host.write_mem(ep, 0x100, &pattern))
+        .and_then(|()| host.read_mem(ep, 0x100, &mut back));
+    match r {
+        Ok(()) if back == pattern => pass(
+            NAME,
+            format!(
+                "64 KiB written to {} and read back through the bounce buffer in {:.1} ms",
+                mem.id,
+                t0.elapsed().as_secs_f64() * 1e3
+            ),
+        ),
+        Ok(()) => fail(NAME, format!("64 KiB written to {} read back different", mem.id)),
+        Err(e) => fail(NAME, e.to_string()),
+    }
 }
 
 /// Board reset: RESET reads 0 again within 5 s, and afterwards every tile
 /// is privileged with all endpoints invalid and its compute unit stopped.
-fn check_reset(w: &WindowFile, rom: &board_window::Rom) -> Check {
+fn check_reset(w: &dyn Window, rom: &board_window::Rom) -> Check {
     let reset = ControlReg::Reset.window_offset();
     w.write(reset, 1);
     let t0 = Instant::now();
