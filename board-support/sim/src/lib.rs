@@ -159,6 +159,8 @@ struct State {
     pids: Vec<Option<u32>>,
     /// Per tile: what the window's region last showed (reach-in).
     views: Vec<view::RegionView>,
+    /// Per tile: the model changed since its region was last published.
+    view_dirty: Vec<bool>,
     /// Per tile: whether the compute unit is on (CORE_ENABLE set and
     /// CORE_RESET clear) as last acted upon.
     core_on: Vec<bool>,
@@ -288,6 +290,7 @@ impl Sim {
             };
             shm.store(base + abi::BOOT_NS, boot);
             shm.store(base + abi::EPS, t.eps.into());
+            shm.store(base + abi::SPIN_PERMIT, 1);
             let backing = model.add_backing(Box::new(ShmBacking {
                 shm: shm.clone(),
                 offset: mem_offset,
@@ -420,6 +423,7 @@ impl Sim {
                 exits: vec![None; n],
                 pids: vec![None; n],
                 views,
+                view_dirty: vec![true; n],
                 core_on: vec![false; n],
                 core_changes: Vec::new(),
                 stopping: vec![false; n],

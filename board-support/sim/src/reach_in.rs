@@ -47,6 +47,10 @@ fn poll(shared: &Arc<Shared>) -> bool {
             // see that configuration applied (the host stores in order).
             let handoff = t.host && service::handoff_pending(t);
             fence(Ordering::Acquire);
+            if std::mem::take(&mut st.view_dirty[k]) {
+                let st = &mut *st;
+                st.views[k].publish(w, &st.model, t.id);
+            }
             let writes = st.views[k].scan(w);
             if !writes.is_empty() {
                 active = true;

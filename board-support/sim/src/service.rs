@@ -22,6 +22,7 @@ const SPINS: u32 = 20000;
 pub(crate) fn service_thread(shared: &Arc<Shared>) {
     let n = shared.tiles.len();
     let mut seen: Vec<u32> = vec![0; n];
+    let mut budget = SpinBudget::new(n);
     while !shared.stop.load(Ordering::SeqCst) {
         for (i, t) in shared.tiles.iter().enumerate() {
             seen[i] = t.shm.load(t.base + abi::DOORBELL) as u32;
@@ -39,7 +40,10 @@ pub(crate) fn service_thread(shared: &Arc<Shared>) {
             crate::launcher::apply_core_changes(shared);
         }
         let mut rang = false;
-        'spin: for _ in 0..SPINS {
+        'spin: for k in 0..SPINS {
+            if k % 256 == 0 {
+                budget.update(shared, true);
+            }
             for (i, t) in shared.tiles.iter().enumerate() {
                 if t.shm.load(t.base + abi::DOORBELL) as u32 != seen[i] {
                     rang = true;
@@ -49,6 +53,8 @@ pub(crate) fn service_thread(shared: &Arc<Shared>) {
             std::hint::spin_loop();
         }
         if !rang {
+            // Asleep, the service thread leaves its core to a tile.
+            budget.update(shared, false);
             // The host tile has no doorbell (the reach-in thread polls its
             // region): wait on the tiles' doorbells only.
             let words: Vec<(&crate::shm::SharedMem, u32)> = shared
@@ -70,6 +76,64 @@ pub(crate) fn handoff_pending(t: &crate::SimTile) -> bool {
     t.shm.load(t.base + abi::REQ_STATE) == 1
         || t.shm.load(at(Reg::Unpriv(UnprivReg::Print))) != 0
         || CMD_OP.get(t.shm.load(at(Reg::COMMAND))) != CmdOp::Idle as u64
+}
+
+/// The wait policy's shared spinner budget (LIMITS.md: spinning pays only
+/// while spinners stay below the cores). Tiles announce that they spin in
+/// their SPINNING word; the service thread counts them, counts itself while
+/// it spins, and grants SPIN_PERMIT so that no new spinner starts once the
+/// cores are taken — a tile without a permit sleeps on its event word at
+/// once, and a spinning tile whose permit is withdrawn stops and sleeps.
+struct SpinBudget {
+    cores: usize,
+    granted: Vec<bool>,
+}
+
+impl SpinBudget {
+    fn new(tiles: usize) -> Self {
+        Self {
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            granted: vec![true; tiles],
+        }
+    }
+
+    /// Recounts the spinners and updates every tile's permit.
+    fn update(&mut self, shared: &Shared, service_spins: bool) {
+        let budget = self.cores.saturating_sub(usize::from(service_spins));
+        let spinning: Vec<bool> = shared
+            .tiles
+            .iter()
+            .map(|t| !t.host && t.shm.load(t.base + abi::SPINNING) == 1)
+            .collect();
+        for (k, (t, permit)) in shared
+            .tiles
+            .iter()
+            .zip(permits(budget, &spinning))
+            .enumerate()
+        {
+            if permit != self.granted[k] {
+                self.granted[k] = permit;
+                t.shm.store(t.base + abi::SPIN_PERMIT, u64::from(permit));
+            }
+        }
+    }
+}
+
+/// Which tiles may spin, given which spin now and how many spinners the
+/// cores take: a spinner may go on while the spinners fit the budget; a new
+/// one may start only while there is room for it.
+fn permits(budget: usize, spinning: &[bool]) -> Vec<bool> {
+    let spinners = spinning.iter().filter(|s| **s).count();
+    spinning
+        .iter()
+        .map(|s| {
+            if *s {
+                spinners <= budget
+            } else {
+                spinners < budget
+            }
+        })
+        .collect()
 }
 
 /// Handles whatever tile `i` handed off: a register request, PRINT, COMMAND.
@@ -233,7 +297,13 @@ pub(crate) fn publish(shared: &Shared, st: &mut State, k: usize) {
     // The window: the host's view of every tile, and the host tile's own
     // registers.
     let violations = s.violations;
-    st.views[k].publish(&shared.window, &st.model, t.id);
+    if t.host {
+        st.views[k].publish(&shared.window, &st.model, t.id);
+    } else {
+        // Other tiles' regions are a debug view: the reach-in thread
+        // refreshes them, off the message path.
+        st.view_dirty[k] = true;
+    }
     shared.window.publish_reg(
         t.slot,
         board_window::layout::TileEventReg::Violations.offset(),
@@ -243,4 +313,23 @@ pub(crate) fn publish(shared: &Shared, st: &mut State, k: usize) {
     let ev = shm.load(t.base + abi::EVENT).wrapping_add(1) & 0xFFFF_FFFF;
     shm.store(t.base + abi::EVENT, ev);
     shm.wake(t.base + abi::EVENT);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permits;
+
+    #[test]
+    fn spinners_never_outnumber_the_cores() {
+        // 2 cores, the service thread spinning: one tile may spin.
+        assert_eq!(permits(1, &[false, false, false]), [true, true, true]);
+        assert_eq!(permits(1, &[true, false, false]), [true, false, false]);
+        // Two got in at once: both are told to stop.
+        assert_eq!(permits(1, &[true, true, false]), [false, false, false]);
+        // The service thread asleep: two tiles may spin.
+        assert_eq!(permits(2, &[true, false, false]), [true, true, true]);
+        assert_eq!(permits(2, &[true, true, false]), [true, true, false]);
+        // One core, the service thread spinning: nobody else.
+        assert_eq!(permits(0, &[false, false]), [false, false]);
+    }
 }

@@ -39,7 +39,9 @@ pub(crate) struct RegionView {
     shown: Vec<u64>,
 }
 
-/// The registers of a region a host may write, in publication order.
+/// The registers of a region a host may write, in publication order (the
+/// order `RegionView::publish` takes the model's values in; a test checks
+/// the two agree).
 fn watched(layout: Layout) -> Vec<u64> {
     let mut v: Vec<u64> = ExtReg::ALL
         .iter()
@@ -85,8 +87,15 @@ impl RegionView {
     /// that changed are stored, each with compare-and-swap against the
     /// shadow; a word the host wrote meanwhile keeps the host's value.
     pub(crate) fn publish(&mut self, w: &WindowFile, model: &Model, tile: TileId) {
-        for (j, off) in self.offsets.iter().enumerate() {
-            let v = model.read_reg(tile, *off);
+        let Some(t) = model.tile(tile) else { return };
+        // The values in the order of `watched` (this runs on every message:
+        // no per-register decoding).
+        let values = [t.features, t.tile_desc, t.ext_cmd]
+            .into_iter()
+            .chain(t.eps.iter().flatten().copied())
+            .chain(t.privileged.iter().copied())
+            .chain(t.config.iter().copied());
+        for ((j, off), v) in self.offsets.iter().enumerate().zip(values) {
             if v != self.shadow[j] && w.publish_if_unchanged(self.base + off, self.shadow[j], v) {
                 self.shadow[j] = v;
             }
@@ -117,5 +126,46 @@ impl RegionView {
             w.write(self.base + off, 0);
             self.shadow[j] = 0;
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// `publish` takes values straight from the tile state in the order of
+    /// `watched`; this pins that order to the register map.
+    #[test]
+    fn publication_order_is_the_register_order() {
+        let layout = Layout::new(4).unwrap();
+        let offs = watched(layout);
+        assert_eq!(ExtReg::ALL.len(), 3);
+        assert_eq!(offs[0], Reg::Ext(ExtReg::Features).offset(layout));
+        assert_eq!(offs[1], Reg::Ext(ExtReg::TileDesc).offset(layout));
+        assert_eq!(offs[2], Reg::Ext(ExtReg::ExtCmd).offset(layout));
+        assert_eq!(
+            offs[3],
+            Reg::Ep {
+                ep: EpId(0),
+                word: 0
+            }
+            .offset(layout)
+        );
+        let priv_at = 3 + 4 * tcu_mmio::ep::EP_REGS;
+        for (k, r) in PrivReg::ALL.iter().enumerate() {
+            assert_eq!(*r as usize, k);
+            assert_eq!(offs[priv_at + k], Reg::Priv(*r).offset(layout));
+        }
+        let cfg_at = priv_at + PrivReg::ALL.len();
+        assert_eq!(
+            offs[cfg_at],
+            Reg::Config(ConfigReg::CoreEnable).offset(layout)
+        );
+        assert_eq!(
+            offs[cfg_at + 1],
+            Reg::Config(ConfigReg::CoreReset).offset(layout)
+        );
+        assert_eq!(offs.len(), cfg_at + 2);
     }
 }

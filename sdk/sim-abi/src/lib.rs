@@ -54,6 +54,16 @@ pub const BOOT_NS: u64 = 0x3838;
 /// Backend area: the tile's endpoint count (fixes where the print buffer is).
 pub const EPS: u64 = 0x3840;
 
+/// Backend area: 1 while the tile spins waiting for its event word, 0
+/// otherwise (written by the tile; the simulator counts spinners).
+pub const SPINNING: u64 = 0x3848;
+
+/// Backend area: 1 while the tile may spin before sleeping, 0 when the
+/// board's spinners already fill the machine's cores (written by the
+/// simulator; a spinning tile checks it and goes to sleep when it drops).
+/// The wait policy of LIMITS.md: spin only while spinners < cores.
+pub const SPIN_PERMIT: u64 = 0x3850;
+
 /// Version of the tile ABI (this descriptor layout and the transport
 /// protocol; the kernel interface version joins it when kif exists). A tile
 /// image records the version it was built for in its note.

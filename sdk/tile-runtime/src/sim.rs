@@ -198,16 +198,26 @@ impl SimRegs {
         self.map.futex(abi::DOORBELL, libc::FUTEX_WAKE, 1);
     }
 
-    /// Blocks until EVENT differs from `seen`.
+    /// Blocks until EVENT differs from `seen`: spins first while the
+    /// simulator permits it (its spinner budget), then sleeps on the word.
     fn wait_event(&self) {
         let seen = self.seen.get();
-        for _ in 0..self.spins.get() {
-            if self.event() != seen {
-                fence(Ordering::Acquire);
-                self.seen.set(self.event());
-                return;
+        if self.spins.get() > 0 && self.map.load(abi::SPIN_PERMIT) != 0 {
+            self.map.store(abi::SPINNING, 1);
+            for i in 0..self.spins.get() {
+                if self.event() != seen {
+                    self.map.store(abi::SPINNING, 0);
+                    fence(Ordering::Acquire);
+                    self.seen.set(self.event());
+                    return;
+                }
+                // The permit is withdrawn when others fill the cores.
+                if i % 64 == 63 && self.map.load(abi::SPIN_PERMIT) == 0 {
+                    break;
+                }
+                std::hint::spin_loop();
             }
-            std::hint::spin_loop();
+            self.map.store(abi::SPINNING, 0);
         }
         self.map.futex(abi::EVENT, libc::FUTEX_WAIT, seen);
         fence(Ordering::Acquire);
