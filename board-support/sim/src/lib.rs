@@ -151,6 +151,10 @@ struct State {
     model: Model,
     /// Per tile: a command has been handed to the model and not completed.
     inflight: Vec<bool>,
+    /// Per tile: the COMMAND value handed to the model (while in flight).
+    handed: Vec<u64>,
+    /// The newest writes the TCUs ignored (at most `service::IGNORED_LOG`).
+    ignored: std::collections::VecDeque<tcu_model::Ignored>,
     /// Per tile: what it printed.
     output: Vec<Vec<u8>>,
     /// Per tile: how its process ended.
@@ -419,6 +423,8 @@ impl Sim {
             state: Mutex::new(State {
                 model,
                 inflight: vec![false; n],
+                handed: vec![0; n],
+                ignored: std::collections::VecDeque::new(),
                 output: vec![Vec::new(); n],
                 exits: vec![None; n],
                 pids: vec![None; n],
@@ -514,6 +520,12 @@ impl Sim {
     /// The board's window (served or private): what a host sees and writes.
     pub fn window(&self) -> &window::WindowFile {
         &self.shared.window
+    }
+
+    /// The register writes the TCUs ignored since the last call (the newest
+    /// 256; each is also counted in its tile's violation counter).
+    pub fn take_ignored(&self) -> Vec<tcu_model::Ignored> {
+        lock(&self.shared).ignored.drain(..).collect()
     }
 
     /// The model's view of a tile (for tests and the debug view).

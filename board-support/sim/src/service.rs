@@ -12,6 +12,9 @@ use tile_sim_abi as abi;
 
 use crate::{Shared, State, lock};
 
+/// How many ignored writes the simulator remembers (the newest).
+pub(crate) const IGNORED_LOG: usize = 256;
+
 /// Polls of all doorbells before the service thread sleeps on all of them.
 /// One thread serves every tile, so it is the only spinner on the
 /// simulator's side (LIMITS.md: never more spinners than cores).
@@ -186,7 +189,16 @@ pub(crate) fn service(shared: &Shared, st: &mut State, i: usize) -> bool {
     }
     // COMMAND: a new hand-off if the mirror says busy and none is in flight.
     let cmd = shm.load(off(Reg::COMMAND));
-    if CMD_OP.get(cmd) != CmdOp::Idle as u64 && !st.inflight[i] {
+    if st.inflight[i] && cmd != st.handed[i] {
+        // The tile wrote COMMAND while its command runs: the TCU ignores
+        // that write (CMD-BUSY, counted) and COMMAND keeps showing the
+        // running command.
+        worked = true;
+        st.model
+            .write_reg(id, Reg::COMMAND.offset(layout), cmd, Access::Local);
+        shm.store(off(Reg::COMMAND), st.handed[i]);
+    } else if CMD_OP.get(cmd) != CmdOp::Idle as u64 && !st.inflight[i] {
+        st.handed[i] = cmd;
         worked = true;
         for r in [UnprivReg::DataAddr, UnprivReg::DataSize, UnprivReg::Arg1] {
             let v = shm.load(off(Reg::Unpriv(r)));
@@ -230,6 +242,19 @@ fn take_printed(shared: &Shared, st: &mut State) {
 
 /// Publishes every tile the model touched (and tile `i`), then wakes them.
 pub(crate) fn after_model_step(shared: &Shared, st: &mut State, i: usize) {
+    for ig in st.model.take_ignored() {
+        tracing::debug!(
+            "tile {}: ignored write of {:#x} at +{:#x} ({})",
+            ig.tile,
+            ig.value,
+            ig.offset,
+            ig.rule.id()
+        );
+        if st.ignored.len() == IGNORED_LOG {
+            st.ignored.pop_front();
+        }
+        st.ignored.push_back(ig);
+    }
     let mut touched = st.model.take_events();
     let id = shared.tiles[i].id;
     if !touched.contains(&id) {

@@ -82,6 +82,21 @@ pub struct Model {
     /// Tiles whose COMMAND completed or that received a message since the
     /// last [`Model::take_events`].
     events: Vec<TileId>,
+    /// Writes ignored since the last [`Model::take_ignored`].
+    ignored: Vec<Ignored>,
+}
+
+/// A register write the TCU ignored, and the rule that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ignored {
+    /// The tile whose register was written.
+    pub tile: TileId,
+    /// The register's offset in its TCU region.
+    pub offset: u64,
+    /// The value that was not written.
+    pub value: u64,
+    /// Why it was ignored.
+    pub rule: Rule,
 }
 
 impl Default for Model {
@@ -100,6 +115,7 @@ impl Model {
             now_ns: 0,
             printed: Vec::new(),
             events: Vec::new(),
+            ignored: Vec::new(),
         }
     }
 
@@ -155,6 +171,12 @@ impl Model {
         std::mem::take(&mut self.printed)
     }
 
+    /// Register writes ignored since the last call (each also counted in
+    /// its tile's violation counter). Callers drain it regularly.
+    pub fn take_ignored(&mut self) -> Vec<Ignored> {
+        std::mem::take(&mut self.ignored)
+    }
+
     /// Tiles with a completed command or a new message since the last call.
     pub fn take_events(&mut self) -> Vec<TileId> {
         let mut e = std::mem::take(&mut self.events);
@@ -189,6 +211,7 @@ impl Model {
         }
         self.printed.clear();
         self.events.clear();
+        self.ignored.clear();
     }
 
     /// A snapshot of everything observable: every register word of every

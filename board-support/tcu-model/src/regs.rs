@@ -6,6 +6,7 @@ use tcu_mmio::regs::{
 };
 use tcu_mmio::{CmdOp, Code, ExtOp, Reg, TileId};
 
+use crate::Ignored;
 use crate::{Access, Model, Printed, Rule, WriteOutcome};
 
 impl Model {
@@ -46,8 +47,14 @@ impl Model {
         };
         let reg = Reg::at(offset, self.tiles[i].layout);
         let outcome = self.apply_write(i, reg, value, from);
-        if let WriteOutcome::Ignored(_) = outcome {
+        if let WriteOutcome::Ignored(rule) = outcome {
             self.tiles[i].violations += 1;
+            self.ignored.push(Ignored {
+                tile: id,
+                offset,
+                value,
+                rule,
+            });
         }
         outcome
     }

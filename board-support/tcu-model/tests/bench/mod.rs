@@ -7,7 +7,7 @@ use tcu_mmio::cmd::{CommandStatus, EXT_CMD_ERROR};
 use tcu_mmio::ep::{Credits, EpConfig, MemEp, Perm, RecvEp, SendEp};
 use tcu_mmio::regs::{ExtReg, Layout, UnprivReg};
 use tcu_mmio::{ActId, CmdOp, Code, Command, EpId, ExtCmd, Label, Reg, TileId};
-use tcu_model::{Access, Model, Region, VecBacking, WriteOutcome};
+use tcu_model::{Access, Model, Region, Snapshot, TileState, VecBacking, WriteOutcome};
 
 pub const K: TileId = TileId::on_chip0(0);
 pub const A: TileId = TileId::on_chip0(1);
@@ -30,8 +30,62 @@ pub const MSG: u64 = 0x100;
 pub const A_RBUF: u64 = 0x2000;
 pub const B_RBUF: u64 = 0x1000;
 
-pub struct Bench {
+/// Where the bench's TCUs live: the model in this process, or a simulated
+/// board whose tiles are processes.
+pub trait Backend {
+    /// A register write by `from` (remote: over the NoC, as the kernel
+    /// writes; local: by the tile's own compute unit).
+    fn write(&mut self, t: TileId, offset: u64, v: u64, from: Access) -> WriteOutcome;
+    /// A register read.
+    fn read_reg(&self, t: TileId, offset: u64) -> u64;
+    /// A tile's state.
+    fn tile(&self, t: TileId) -> Option<TileState>;
+    /// Everything observable.
+    fn snapshot(&self) -> Snapshot;
+    /// Trusted read of a tile's local memory.
+    fn read_local(&self, t: TileId, addr: u64, len: usize) -> Option<Vec<u8>>;
+    /// Trusted write of a tile's local memory.
+    fn write_local(&mut self, t: TileId, addr: u64, data: &[u8]) -> bool;
+    /// Size of A's and B's local memory.
+    fn local_size(&self) -> u64;
+    /// Size of M.
+    fn mem_size(&self) -> u64;
+}
+
+/// The model in this process.
+pub struct ModelBackend {
     pub m: Model,
+}
+
+impl Backend for ModelBackend {
+    fn write(&mut self, t: TileId, offset: u64, v: u64, from: Access) -> WriteOutcome {
+        self.m.write_reg(t, offset, v, from)
+    }
+    fn read_reg(&self, t: TileId, offset: u64) -> u64 {
+        self.m.read_reg(t, offset)
+    }
+    fn tile(&self, t: TileId) -> Option<TileState> {
+        self.m.tile(t).cloned()
+    }
+    fn snapshot(&self) -> Snapshot {
+        self.m.snapshot()
+    }
+    fn read_local(&self, t: TileId, addr: u64, len: usize) -> Option<Vec<u8>> {
+        self.m.read_local(t, addr, len)
+    }
+    fn write_local(&mut self, t: TileId, addr: u64, data: &[u8]) -> bool {
+        self.m.write_local(t, addr, data)
+    }
+    fn local_size(&self) -> u64 {
+        LOCAL
+    }
+    fn mem_size(&self) -> u64 {
+        MEM
+    }
+}
+
+pub struct Bench {
+    pub be: Box<dyn Backend>,
 }
 
 pub fn layout() -> Layout {
@@ -39,9 +93,8 @@ pub fn layout() -> Layout {
 }
 
 impl Bench {
-    /// K, A, B with 64 KiB of local memory each and M with 1 MiB; A and B
-    /// deprivileged; A can send to B (2 credits, 256-byte messages), gets
-    /// replies on A_REPLIES and reaches M[0..0x1000] read-write on A_MEM.
+    /// K, A, B with 64 KiB of local memory each and M with 1 MiB, on the
+    /// model in this process; wired as [`Bench::wire`] says.
     pub fn new() -> Self {
         let mut m = Model::new();
         for t in [K, A, B] {
@@ -70,8 +123,15 @@ impl Bench {
             }),
         )
         .unwrap();
-        let mut bench = Bench { m };
-        bench.m.write_local(A, MSG, &[0xAB; 0x400]);
+        Bench::wire(Box::new(ModelBackend { m }))
+    }
+
+    /// The bench's wiring on a fresh board with tiles K, A, B and M: A and
+    /// B deprivileged; A can send to B (2 credits, 256-byte messages), gets
+    /// replies on A_REPLIES and reaches M[0..0x1000] read-write on A_MEM.
+    pub fn wire(be: Box<dyn Backend>) -> Self {
+        let mut bench = Bench { be };
+        bench.write_local(A, MSG, &[0xAB; 0x400]);
         for t in [A, B] {
             bench.remote(t, Reg::Ext(ExtReg::Features), 0);
         }
@@ -82,14 +142,38 @@ impl Bench {
         bench
     }
 
+    pub fn snapshot(&self) -> Snapshot {
+        self.be.snapshot()
+    }
+
+    pub fn tile(&self, t: TileId) -> Option<TileState> {
+        self.be.tile(t)
+    }
+
+    pub fn read_local(&self, t: TileId, addr: u64, len: usize) -> Option<Vec<u8>> {
+        self.be.read_local(t, addr, len)
+    }
+
+    pub fn write_local(&mut self, t: TileId, addr: u64, data: &[u8]) -> bool {
+        self.be.write_local(t, addr, data)
+    }
+
+    pub fn local_size(&self) -> u64 {
+        self.be.local_size()
+    }
+
+    pub fn mem_size(&self) -> u64 {
+        self.be.mem_size()
+    }
+
     /// Remote (NoC) register write, as the kernel makes them.
     pub fn remote(&mut self, t: TileId, reg: Reg, v: u64) -> WriteOutcome {
-        self.m.write_reg(t, reg.offset(layout()), v, Access::Remote)
+        self.be.write(t, reg.offset(layout()), v, Access::Remote)
     }
 
     /// Local register write by the tile's compute unit.
     pub fn local(&mut self, t: TileId, reg: Reg, v: u64) -> WriteOutcome {
-        self.m.write_reg(t, reg.offset(layout()), v, Access::Local)
+        self.be.write(t, reg.offset(layout()), v, Access::Local)
     }
 
     pub fn cfg(&mut self, t: TileId, ep: EpId, c: EpConfig) {
@@ -102,7 +186,7 @@ impl Bench {
     }
 
     pub fn ep(&self, t: TileId, ep: EpId) -> EpConfig {
-        self.m.tile(t).unwrap().ep(ep)
+        self.be.tile(t).unwrap().ep(ep)
     }
 
     /// Issues a command on tile `t` and returns its error code.
@@ -129,11 +213,11 @@ impl Bench {
     }
 
     pub fn status(&self, t: TileId) -> CommandStatus {
-        CommandStatus::decode(self.m.read_reg(t, Reg::COMMAND.offset(layout()))).unwrap()
+        CommandStatus::decode(self.be.read_reg(t, Reg::COMMAND.offset(layout()))).unwrap()
     }
 
     pub fn arg1(&self, t: TileId) -> u64 {
-        self.m
+        self.be
             .read_reg(t, Reg::Unpriv(UnprivReg::Arg1).offset(layout()))
     }
 
@@ -164,7 +248,7 @@ impl Bench {
     /// EXT_CMD from the kernel; returns the error it reports.
     pub fn ext(&mut self, t: TileId, cmd: u64) -> Code {
         self.remote(t, Reg::EXT_CMD, cmd);
-        let raw = self.m.read_reg(t, Reg::EXT_CMD.offset(layout()));
+        let raw = self.be.read_reg(t, Reg::EXT_CMD.offset(layout()));
         Code::try_from(EXT_CMD_ERROR.get(raw)).unwrap()
     }
 
@@ -173,7 +257,7 @@ impl Bench {
     }
 
     pub fn violations(&self, t: TileId) -> u64 {
-        self.m.tile(t).unwrap().violations
+        self.be.tile(t).unwrap().violations
     }
 }
 
