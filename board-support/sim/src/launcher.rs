@@ -28,6 +28,12 @@ use crate::{Shared, SimError, TileExit, image, lock, os};
 /// each tile started (a start that fails is also reported in the tile's
 /// PRINT ring and as a crashed compute unit).
 pub(crate) fn apply_core_changes(shared: &Arc<Shared>) -> Vec<(usize, Result<(), SimError>)> {
+    // One launcher at a time: whoever asks after another thread took the
+    // change waits here until that start is done.
+    let _launching = shared
+        .launcher
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let pending: Vec<(usize, bool, Option<u32>)> = {
         let mut st = lock(shared);
         let changes = std::mem::take(&mut st.core_changes);
@@ -50,6 +56,7 @@ pub(crate) fn apply_core_changes(shared: &Arc<Shared>) -> Vec<(usize, Result<(),
                     shared.window.append_print(t.slot, line.as_bytes());
                     shared.window.set_cu(t.slot, CuState::Crashed, 127);
                     st.exits[k] = Some(TileExit::Exited(127));
+                    st.start_error[k] = Some(e.to_string());
                     shared.exited.notify_all();
                 }
                 started.push((k, r));
@@ -113,12 +120,43 @@ fn sealed_memfd(bytes: &[u8]) -> std::io::Result<OwnedFd> {
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
     let mut f = std::fs::File::from(fd);
     std::io::Write::write_all(&mut f, bytes)?;
-    let seals = libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL;
+    // The write seal can fail with EBUSY while the kernel still holds
+    // references to the pages just written; an executable being run is
+    // protected from writes anyway (ETXTBSY), so without it the image stays
+    // fixed in size and unsealable.
+    let size_seals = libc::F_SEAL_GROW | libc::F_SEAL_SHRINK;
     // SAFETY: fcntl(F_ADD_SEALS) on a descriptor we own.
-    if unsafe { libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
+    if unsafe {
+        libc::fcntl(
+            f.as_raw_fd(),
+            libc::F_ADD_SEALS,
+            size_seals | libc::F_SEAL_WRITE,
+        )
+    } < 0
+    {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EBUSY) {
+            return Err(e);
+        }
+        tracing::debug!("image memfd: write seal refused (EBUSY); sealing its size only");
+        // SAFETY: as above.
+        if unsafe { libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, size_seals) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    // SAFETY: as above; no further seals may be added.
+    if unsafe { libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_SEAL) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    Ok(f.into())
+    // The child puts the tile's descriptor on fd 3 before it executes the
+    // image: keep the image's descriptor above it, or dup2 would replace it.
+    // SAFETY: F_DUPFD_CLOEXEC on a descriptor we own; the result is checked.
+    let moved = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_DUPFD_CLOEXEC, abi::TILE_FD + 1) };
+    if moved < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `moved` is a fresh descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(moved) })
 }
 
 /// Argument and environment arrays for `fexecve`, built before fork.
@@ -221,6 +259,7 @@ fn spawn(shared: &Arc<Shared>, i: usize, image: &OwnedFd, args: &[String]) -> Re
         let mut st = lock(shared);
         st.pids[i] = Some(child.id());
         st.exits[i] = None;
+        st.start_error[i] = None;
         st.stopping[i] = false;
         shared.window.set_cu(t.slot, CuState::Running, 0);
     }

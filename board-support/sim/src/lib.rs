@@ -170,6 +170,8 @@ struct State {
     core_on: Vec<bool>,
     /// Tiles whose CORE_ENABLE/CORE_RESET changed and await the launcher.
     core_changes: Vec<usize>,
+    /// Per tile: why its compute unit could not start, last time.
+    start_error: Vec<Option<String>>,
     /// Per tile: its program is being stopped through CORE_ENABLE (its end
     /// is reported as stopped, not crashed).
     stopping: Vec<bool>,
@@ -182,6 +184,8 @@ struct Shared {
     exited: Condvar,
     stop: AtomicBool,
     isolation: Isolation,
+    /// Held while compute units are started or stopped.
+    launcher: Mutex<()>,
     /// The board's window: served as a file (`sim:NAME`) or private.
     window: window::WindowFile,
 }
@@ -432,11 +436,13 @@ impl Sim {
                 view_dirty: vec![true; n],
                 core_on: vec![false; n],
                 core_changes: Vec::new(),
+                start_error: vec![None; n],
                 stopping: vec![false; n],
             }),
             exited: Condvar::new(),
             stop: AtomicBool::new(false),
             isolation,
+            launcher: Mutex::new(()),
             window,
         });
         for i in 0..n {
@@ -495,7 +501,39 @@ impl Sim {
                 r?;
             }
         }
+        // Another thread may have taken the change and started the core;
+        // `apply_core_changes` returned only once it was done.
+        let st = lock(&self.shared);
+        if st.core_on[i]
+            && st.pids[i].is_none()
+            && st.exits[i] == Some(TileExit::Exited(127))
+            && let Some(what) = st.start_error[i].clone()
+        {
+            return Err(SimError::NoImage { tile, what });
+        }
         Ok(out)
+    }
+
+    /// Writes the register at `offset` of `tile`'s TCU region over the NoC
+    /// (as [`Sim::write_remote`], by offset).
+    pub fn write_remote_at(
+        &self,
+        tile: TileId,
+        offset: u64,
+        value: u64,
+    ) -> Result<WriteOutcome, SimError> {
+        let layout = self.with_model(|m| m.tile(tile).map(|t| t.layout));
+        match layout.and_then(|l| Reg::at(offset, l)) {
+            Some(reg) => self.write_remote(tile, reg, value),
+            // Not a register: the model says how it treats that.
+            None => {
+                let i = self.idx(tile)?;
+                let mut st = lock(&self.shared);
+                let out = st.model.write_reg(tile, offset, value, Access::Remote);
+                service::after_model_step(&self.shared, &mut st, i);
+                Ok(out)
+            }
+        }
     }
 
     /// Configures endpoint `ep` of `tile` (three remote register writes).

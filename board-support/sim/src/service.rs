@@ -151,6 +151,8 @@ pub(crate) fn service(shared: &Shared, st: &mut State, i: usize) -> bool {
     // Offsets in `shm` of the tile's mirror.
     let off = |r: Reg| t.base + r.offset(layout);
     let backend = |w: u64| t.base + w;
+    // Everything handed off before this ring is visible now.
+    let rung = shm.load(backend(abi::DOORBELL));
     fence(Ordering::Acquire);
     // A register write request (anything but the hand-off registers).
     let mut worked = false;
@@ -224,6 +226,9 @@ pub(crate) fn service(shared: &Shared, st: &mut State, i: usize) -> bool {
     }
     // Publish and wake only what changed: a tile without a hand-off is
     // left alone (publishing every tile on every pass costs a futex wake each).
+    if shm.load(backend(abi::DOORBELL_SEEN)) != rung {
+        shm.store(backend(abi::DOORBELL_SEEN), rung);
+    }
     if worked {
         after_model_step(shared, st, i);
     }

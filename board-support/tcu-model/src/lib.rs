@@ -222,15 +222,20 @@ impl Model {
             .backings
             .iter()
             .map(|b| {
-                // FNV-1a over the contents, in 64 KiB chunks.
+                // FNV-1a over the contents taken as 64-bit words (eight
+                // times fewer multiplications than bytewise; snapshots of
+                // simulated boards hash tens of MiB), in 64 KiB chunks.
                 let mut h: u64 = 0xcbf2_9ce4_8422_2325;
                 let mut buf = vec![0u8; 64 << 10];
                 let mut off = 0;
                 while off < b.len() {
                     let n = (b.len() - off).min(buf.len() as u64) as usize;
                     b.read(off, &mut buf[..n]);
-                    for byte in &buf[..n] {
-                        h = (h ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+                    for chunk in buf[..n].chunks(8) {
+                        let mut w = [0u8; 8];
+                        w[..chunk.len()].copy_from_slice(chunk);
+                        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0100_0000_01b3);
+                        h ^= h >> 29;
                     }
                     off += n as u64;
                 }

@@ -64,6 +64,13 @@ pub const SPINNING: u64 = 0x3848;
 /// The wait policy of LIMITS.md: spin only while spinners < cores.
 pub const SPIN_PERMIT: u64 = 0x3850;
 
+/// Backend area: the DOORBELL value the simulator has handled everything
+/// up to (written by the simulator after each pass over the tile's
+/// hand-offs). A tile that needs to know its hand-off was taken — a SLEEP
+/// stays pending without any other sign — waits until it equals the value
+/// it rang.
+pub const DOORBELL_SEEN: u64 = 0x3858;
+
 /// Version of the tile ABI (this descriptor layout and the transport
 /// protocol; the kernel interface version joins it when kif exists). A tile
 /// image records the version it was built for in its note.

@@ -16,12 +16,16 @@ pub fn render() -> String {
          Every error branch of the TCU spec v2 pseudo code, and every register write the TCU \
          ignores, has a rule id. In `tcu-model` every error site fails with its rule, and the \
          error code comes from this table, so no error is untagged (a test checks it). Each rule \
-         has a positive and a negative case in `board-support/tcu-model/tests/rules.rs`; a \
+         has a positive and a negative case in `board-support/tcu-model/tests/rule_cases/`; a \
          negative case asserts the exact code and that nothing else changed (every endpoint of \
-         every tile, every memory). A meta-test fails when a rule lacks either case.\n\n\
+         every tile, every memory). A meta-test fails when a rule lacks either case. The cases \
+         run twice: on the model in-process (`tcu-model/tests/rules.rs`) and across processes \
+         on the simulated board (`tilekit-sim/tests/sim_rule_catalogue.rs`), where each tile's \
+         own register writes are made by a sandboxed tile process through its real register \
+         mirror.\n\n\
          *Ignored writes* report no error (a register write has no status): the TCU leaves its \
-         state as it was and counts a violation for the tile (`TileState::violations`; the \
-         simulator's debug view will show it).\n\n\
+         state as it was and counts a violation for the tile (`TileState::violations`, shown \
+         as VIOLATIONS in the tile's window region and by `tilekit dump`).\n\n\
          | rule | error code | checks |\n|---|---|---|\n",
     );
     for r in Rule::ALL {

@@ -8,10 +8,14 @@
 //! - `wr OFFSET VALUE` — write a register; prints `applied` or `ignored`
 //! - `rd OFFSET` — read a register; prints its value in hex
 //! - `mem ADDR HEXBYTES` — put bytes into local memory
+//! - `serve ADDR` — serve register writes posted into a mailbox in local
+//!   memory at ADDR until killed (see [`serve`]); for harnesses that drive
+//!   a tile's own register writes one at a time
 //!
 //! Output: one line per operation, `N: result`.
 #![forbid(unsafe_code)]
 
+use tile_runtime::sim_abi;
 use tile_runtime::tcu_mmio::cmd::CommandStatus;
 use tile_runtime::tcu_mmio::regs::UnprivReg;
 use tile_runtime::tcu_mmio::{CmdOp, Command, EpId, LocalAddr, Reg, RegisterAccess};
@@ -23,9 +27,52 @@ fn num(s: &str) -> u64 {
     }
 }
 
+/// Serves the mailbox at local address `at`: words 0 sequence number
+/// (posted by the harness, 0 = nothing), 1 register offset, 2 value; the
+/// probe writes the register through its real mirror, waits until the
+/// simulator has taken a COMMAND or PRINT hand-off (SLEEP stays pending),
+/// and answers by copying the sequence number to word 3.
+fn serve(tile: &tile_runtime::Tile, at: u64) -> ! {
+    let regs = tile.tcu().regs();
+    let layout = tile.tcu().layout();
+    let command = Reg::Unpriv(UnprivReg::Command).offset(layout);
+    let print = Reg::Unpriv(UnprivReg::Print).offset(layout);
+    let word = |k: u64| {
+        let mut b = [0u8; 8];
+        tile.read_mem(LocalAddr(at + 8 * k), &mut b);
+        u64::from_le_bytes(b)
+    };
+    let mut last = 0;
+    loop {
+        let seq = word(0);
+        if seq == 0 || seq == last {
+            std::thread::sleep(std::time::Duration::from_micros(20));
+            continue;
+        }
+        let (off, v) = (word(1), word(2));
+        regs.write(off, v);
+        // A hand-off (COMMAND, PRINT) or request rang the doorbell: wait
+        // until the simulator has handled it (a SLEEP stays pending).
+        let map = regs.mapping();
+        let rang = map.load(sim_abi::DOORBELL);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while (off == command || off == print)
+            && map.load(sim_abi::DOORBELL_SEEN) != rang
+            && std::time::Instant::now() < deadline
+        {
+            regs.relax();
+        }
+        tile.write_mem(LocalAddr(at + 24), &seq.to_le_bytes());
+        last = seq;
+    }
+}
+
 fn main() {
     tile_runtime::run(|tile| {
         let args = tile.args().to_vec();
+        if args.first().map(String::as_str) == Some("serve") {
+            serve(tile, args.get(1).map_or(0x8000, |a| num(a)));
+        }
         let regs = tile.tcu().regs();
         let layout = tile.tcu().layout();
         let mut i = 0;
@@ -63,7 +110,7 @@ fn main() {
                 "wr" => {
                     regs.write(a(1), a(2));
                     i += 3;
-                    let ignored = regs.mapping().load(tile_runtime::sim_abi::REQ_RESULT) != 0;
+                    let ignored = regs.mapping().load(sim_abi::REQ_RESULT) != 0;
                     (if ignored { "ignored" } else { "applied" }).to_owned()
                 }
                 "rd" => {
