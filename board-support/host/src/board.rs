@@ -338,7 +338,12 @@ impl Board {
         let (mem_tile, offset) = rt
             .dram
             .ok_or_else(|| not_core("it has no DRAM slice in the board file"))?;
-        tilekit_sim::image::check_bytes(&format!("the image for tile {tile}"), image)?;
+        let what = format!("the image for tile {tile}");
+        tilekit_sim::image::check_bytes(&what, image)?;
+        // Only what runs is loaded (headers and segments), as a loader does.
+        let image = tilekit_sim::image::loadable(image).map_err(|why| {
+            HostError::Image(tilekit_sim::image::ImageError::NotExecutable { path: what, why })
+        })?;
         let plan = tilekit_sim::image::plan_load(rt.memory, image.len() as u64, args)
             .map_err(|source| HostError::Load { tile, source })?;
         let host = self.host_tile()?;
@@ -352,7 +357,7 @@ impl Board {
         });
         self.configure_ep(host.id(), ep, &cfg)?;
         let written = host
-            .write_mem(ep, plan.image_at, image)
+            .write_mem(ep, plan.image_at, &image)
             .and_then(|()| host.write_mem(ep, plan.header_at, &plan.header));
         self.configure_ep(host.id(), ep, &EpConfig::Invalid)?;
         written

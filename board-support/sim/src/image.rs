@@ -129,6 +129,37 @@ pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
     Ok(None)
 }
 
+/// The part of an ELF image a loader writes into memory: the headers and
+/// every segment's file contents — what runs — without the sections that
+/// only tools read (symbols, debug info), as a hardware loader loads
+/// segments. The section header table is dropped with them (its fields
+/// are zeroed); neither the kernel nor the dynamic loader needs it. Cuts a
+/// tile image with debug info to a fraction of its file.
+pub fn loadable(elf: &[u8]) -> Result<Vec<u8>, &'static str> {
+    find_note(elf)?;
+    let (phoff, phentsize, phnum) = (
+        u64_at(elf, 32).ok_or("truncated ELF header")?,
+        u64::from(u16_at(elf, 54).ok_or("truncated ELF header")?),
+        u64::from(u16_at(elf, 56).ok_or("truncated ELF header")?),
+    );
+    let mut end = phoff
+        .checked_add(phentsize.checked_mul(phnum).ok_or("bad program headers")?)
+        .ok_or("bad program headers")?
+        .max(64);
+    for k in 0..phnum {
+        let ph = (phoff + k * phentsize) as usize;
+        let off = u64_at(elf, ph + 8).ok_or("truncated program header")?;
+        let filesz = u64_at(elf, ph + 32).ok_or("truncated program header")?;
+        end = end.max(off.checked_add(filesz).ok_or("bad program header")?);
+    }
+    let end = usize::try_from(end).map_err(|_| "segment beyond the file")?;
+    let mut out = elf.get(..end).ok_or("segment beyond the file")?.to_vec();
+    // e_shoff, e_shentsize, e_shnum, e_shstrndx: no section headers.
+    out[40..48].fill(0);
+    out[58..64].fill(0);
+    Ok(out)
+}
+
 /// Checks that `bytes` (named `what` in errors) are a tile image for
 /// host-native cores and this ABI.
 pub fn check_bytes(what: &str, bytes: &[u8]) -> Result<ImageInfo, ImageError> {

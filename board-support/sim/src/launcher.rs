@@ -96,15 +96,66 @@ fn start_from_memory(shared: &Arc<Shared>, k: usize) -> Result<(), SimError> {
             no_image("the image header at the top of its memory is corrupt")
         }
     })?;
-    let mut bytes = vec![0u8; h.image_len as usize];
-    t.shm.read(t.mem_offset + h.image_at, &mut bytes);
-    image::check_bytes(&format!("the image in tile {}'s memory", t.id), &bytes)?;
     let mut block = vec![0u8; h.args_len as usize];
     t.shm
         .read(t.mem_offset + header_at + layout::IMAGE_ARGS_AT, &mut block);
     let args = image::split_args(&block);
-    let fd = sealed_memfd(&bytes).map_err(os(format!("copying the image of tile {}", t.id)))?;
-    spawn(shared, k, &fd, &args)
+    let mut cache = shared
+        .images
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Copy the image out of the tile's memory (which tiles may write
+    // concurrently) into a buffer that stays warm between starts.
+    let mut bytes = std::mem::take(&mut cache.scratch);
+    bytes.resize(h.image_len as usize, 0);
+    t.shm.read(t.mem_offset + h.image_at, &mut bytes);
+    let checked = image::check_bytes(&format!("the image in tile {}'s memory", t.id), &bytes);
+    let fd = match checked {
+        Ok(_) => cache
+            .memfd(&bytes)
+            .map_err(os(format!("copying the image of tile {}", t.id))),
+        Err(e) => Err(e.into()),
+    };
+    cache.scratch = bytes;
+    drop(cache);
+    spawn(shared, k, &*fd?, &args)
+}
+
+/// Images executed recently, as sealed memfds: starting the same image on
+/// many cores copies it once (every fresh copy costs page faults).
+pub(crate) struct ImageCache {
+    /// (the image's bytes, the memfd holding them), most recent last.
+    entries: Vec<(Vec<u8>, Arc<OwnedFd>)>,
+    /// A buffer reused for reading images out of tile memory.
+    scratch: Vec<u8>,
+}
+
+impl ImageCache {
+    const CAPACITY: usize = 4;
+
+    pub(crate) fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The sealed memfd holding `bytes`: a cached one when the same image
+    /// ran before (compared byte for byte), else a new one.
+    fn memfd(&mut self, bytes: &[u8]) -> std::io::Result<Arc<OwnedFd>> {
+        if let Some(pos) = self.entries.iter().position(|(b, _)| b == bytes) {
+            let hit = self.entries.remove(pos);
+            let fd = hit.1.clone();
+            self.entries.push(hit);
+            return Ok(fd);
+        }
+        let fd = Arc::new(sealed_memfd(bytes)?);
+        if self.entries.len() == Self::CAPACITY {
+            self.entries.remove(0);
+        }
+        self.entries.push((bytes.to_vec(), fd.clone()));
+        Ok(fd)
+    }
 }
 
 /// A memfd holding `bytes`, sealed against every change.

@@ -186,6 +186,8 @@ struct Shared {
     isolation: Isolation,
     /// Held while compute units are started or stopped.
     launcher: Mutex<()>,
+    /// Images executed recently.
+    images: Mutex<launcher::ImageCache>,
     /// The board's window: served as a file (`sim:NAME`) or private.
     window: window::WindowFile,
 }
@@ -443,6 +445,7 @@ impl Sim {
             stop: AtomicBool::new(false),
             isolation,
             launcher: Mutex::new(()),
+            images: Mutex::new(launcher::ImageCache::new()),
             window,
         });
         for i in 0..n {
@@ -583,11 +586,14 @@ impl Sim {
     pub fn load_image(&self, tile: TileId, image: &[u8], args: &[&str]) -> Result<(), SimError> {
         let i = self.idx(tile)?;
         let t = &self.shared.tiles[i];
-        image::check_bytes(&format!("the image for tile {tile}"), image)?;
+        let what = format!("the image for tile {tile}");
+        image::check_bytes(&what, image)?;
+        let image = image::loadable(image)
+            .map_err(|why| image::ImageError::NotExecutable { path: what, why })?;
         let plan = image::plan_load(t.mem_size, image.len() as u64, args)
             .map_err(|source| SimError::Load { tile, source })?;
         let mut st = lock(&self.shared);
-        st.model.write_local(tile, plan.image_at, image);
+        st.model.write_local(tile, plan.image_at, &image);
         st.model.write_local(tile, plan.header_at, &plan.header);
         Ok(())
     }

@@ -99,6 +99,37 @@ mod sim {
         for i in (0..corrupt.len()).step_by(7) {
             corrupt[i] ^= 0xA5;
             let _ = find_note(&corrupt);
+            let _ = tilekit_sim::image::loadable(&corrupt);
         }
+        for len in (0..4096).step_by(61) {
+            let _ = tilekit_sim::image::loadable(&bytes[..len]);
+        }
+    }
+
+    #[test]
+    fn only_what_runs_is_loaded() {
+        let bytes = std::fs::read(PROBE).unwrap();
+        let loaded = tilekit_sim::image::loadable(&bytes).unwrap();
+        // Debug info and symbols stay behind; the note and every segment come along.
+        assert!(
+            loaded.len() < bytes.len(),
+            "{} vs {}",
+            loaded.len(),
+            bytes.len()
+        );
+        assert_eq!(find_note(&loaded).unwrap(), find_note(&bytes).unwrap());
+        assert_eq!(&loaded[..40], &bytes[..40]);
+        assert_eq!(&loaded[40..48], &[0u8; 8], "no section header table");
+        // And it runs: the simulator starts a loaded image.
+        let sim = sim();
+        let t = TileId::on_chip0(1);
+        sim.load_image(t, &bytes, &["sleep", "0"]).unwrap();
+        sim.start(t).unwrap();
+        assert_eq!(
+            sim.wait(t, std::time::Duration::from_secs(10)).unwrap(),
+            tilekit_sim::TileExit::Exited(0),
+            "{}",
+            sim.output(t)
+        );
     }
 }
