@@ -7,6 +7,7 @@ set -euo pipefail
 # Pinned versions of the cargo tools CI uses.
 NEXTEST_VERSION=0.9.143
 DENY_VERSION=0.20.2
+FUZZ_VERSION=0.13.1
 
 
 install_cargo_tool() { # crate, version, command to check
@@ -21,4 +22,5 @@ install_cargo_tool() { # crate, version, command to check
 
 install_cargo_tool cargo-nextest "$NEXTEST_VERSION" "cargo nextest --version"
 install_cargo_tool cargo-deny "$DENY_VERSION" "cargo deny --version"
+install_cargo_tool cargo-fuzz "$FUZZ_VERSION" "cargo fuzz --version"
 echo "setup: done"

@@ -69,13 +69,19 @@ pub enum ImageError {
 }
 
 fn u16_at(b: &[u8], o: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(o..o + 2)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(o..o.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 fn u32_at(b: &[u8], o: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(o..o + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(o..o.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 fn u64_at(b: &[u8], o: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(o..o + 8)?.try_into().ok()?))
+    Some(u64::from_le_bytes(
+        b.get(o..o.checked_add(8)?)?.try_into().ok()?,
+    ))
 }
 
 /// Finds the tilekit note in ELF64 little-endian bytes (any bytes: never panics).
@@ -100,8 +106,8 @@ pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
             continue; // not PT_NOTE
         }
         let (off, size) = (
-            u64_at(elf, ph + 8).unwrap_or(0) as usize,
-            u64_at(elf, ph + 32).unwrap_or(0) as usize,
+            u64_at(elf, ph.saturating_add(8)).unwrap_or(0) as usize,
+            u64_at(elf, ph.saturating_add(32)).unwrap_or(0) as usize,
         );
         let notes = elf
             .get(off..off.saturating_add(size))
@@ -109,8 +115,8 @@ pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
         let mut at = 0;
         while at + 12 <= notes.len() {
             let namesz = u32_at(notes, at).unwrap_or(0) as usize;
-            let descsz = u32_at(notes, at + 4).unwrap_or(0) as usize;
-            let kind = u32_at(notes, at + 8).unwrap_or(0);
+            let descsz = u32_at(notes, at.saturating_add(4)).unwrap_or(0) as usize;
+            let kind = u32_at(notes, at.saturating_add(8)).unwrap_or(0);
             let name_at = at + 12;
             let desc_at = name_at + namesz.div_ceil(4) * 4;
             let name = notes.get(name_at..name_at + namesz);
@@ -118,7 +124,10 @@ pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
                 && name == Some(abi::NOTE_NAME.as_slice())
                 && descsz == abi::NOTE_DESC_SIZE as usize
             {
-                let (isa, ver) = (u32_at(notes, desc_at), u32_at(notes, desc_at + 4));
+                let (isa, ver) = (
+                    u32_at(notes, desc_at),
+                    u32_at(notes, desc_at.saturating_add(4)),
+                );
                 if let (Some(isa), Some(abi)) = (isa, ver) {
                     return Ok(Some(ImageInfo { isa, abi }));
                 }
@@ -148,8 +157,8 @@ pub fn loadable(elf: &[u8]) -> Result<Vec<u8>, &'static str> {
         .max(64);
     for k in 0..phnum {
         let ph = (phoff + k * phentsize) as usize;
-        let off = u64_at(elf, ph + 8).ok_or("truncated program header")?;
-        let filesz = u64_at(elf, ph + 32).ok_or("truncated program header")?;
+        let off = u64_at(elf, ph.saturating_add(8)).ok_or("truncated program header")?;
+        let filesz = u64_at(elf, ph.saturating_add(32)).ok_or("truncated program header")?;
         end = end.max(off.checked_add(filesz).ok_or("bad program header")?);
     }
     let end = usize::try_from(end).map_err(|_| "segment beyond the file")?;

@@ -9,6 +9,7 @@
 
 mod ci;
 mod demo;
+mod fuzz;
 mod layering;
 mod rules_reference;
 mod steps;

@@ -120,6 +120,12 @@ pub fn all() -> Vec<Step> {
             },
         },
         Step {
+            name: "fuzz-smoke",
+            doc: "cargo fuzz: every fuzz target of fuzz/ for 20 s from its seeds (docs/fuzzing.md)",
+            budget: mins(4),
+            run: |ctx| crate::fuzz::smoke(&ctx.root, have_cargo_subcommand(ctx, "fuzz")),
+        },
+        Step {
             name: "doctest",
             doc: "cargo test --doc --workspace (nextest does not run doctests)",
             budget: mins(2),
