@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use board_host::{Board, BoardUri, OpenOptions, Window};
 use board_window::layout::{ControlReg, CuState, STATUS_UP, TileEventReg, tile_region};
 use serde::Serialize;
 use tcu_mmio::regs::{Features, Layout};
 use tcu_mmio::tile_desc::TileDesc;
-use board_host::{Board, BoardUri, OpenOptions, Window};
 
 use crate::exit::Exit;
 use crate::open::report;
@@ -325,7 +325,10 @@ fn check_host_memory(board: &Board, rom: &board_window::Rom) -> Check {
                 t0.elapsed().as_secs_f64() * 1e3
             ),
         ),
-        Ok(()) => fail(NAME, format!("64 KiB written to {} read back different", mem.id)),
+        Ok(()) => fail(
+            NAME,
+            format!("64 KiB written to {} read back different", mem.id),
+        ),
         Err(e) => fail(NAME, e.to_string()),
     }
 }
