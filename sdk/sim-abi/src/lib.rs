@@ -97,10 +97,10 @@ pub const ENV_TILE: &str = "TILEKIT_TILE";
 /// program's buffers at low addresses never collide with its image (as on
 /// a core whose code is linked high).
 ///
-/// Header, 64-bit little-endian words: 0 [`IMAGE_MAGIC`], 1 local address
+/// Header, 64-bit little-endian words: 0 [`image::IMAGE_MAGIC`], 1 local address
 /// of the image, 2 image length in bytes, 3 length of the argument block;
 /// the argument block (arguments separated by NUL bytes) starts at byte
-/// [`IMAGE_ARGS_AT`] of the header.
+/// [`image::IMAGE_ARGS_AT`] of the header.
 pub mod image {
     /// Size of the header at the top of local memory.
     pub const HEADER_SIZE: u64 = 0x1000;
