@@ -11,6 +11,9 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Where sysfs is mounted (tests point it at a fake tree).
+    #[arg(long, default_value = "/sys", hide = true)]
+    sysfs: std::path::PathBuf,
 }
 
 #[derive(Serialize)]
@@ -21,6 +24,18 @@ struct Entry {
     state: &'static str,
     server_pid: u64,
     owner_pid: u64,
+    /// For PCIe devices: what sysfs says about them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pcie: Option<PcieEntry>,
+}
+
+#[derive(Serialize)]
+struct PcieEntry {
+    vendor: String,
+    device: String,
+    bars: usize,
+    iommu_group: Option<u32>,
+    driver: Option<String>,
 }
 
 fn alive(pid: u64) -> bool {
@@ -68,16 +83,55 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             },
             server_pid,
             owner_pid: if alive(owner) { owner } else { 0 },
+            pcie: None,
         });
+    }
+    let sims = entries.len();
+    // PCIe: devices that can carry a tilekit window (ivshmem in a VM,
+    // Xilinx FPGAs); which of them is a board shows once its ROM is read.
+    for bdf in board_pcie::list(&args.sysfs) {
+        let uri = board_pcie::PcieUri { bdf, ids: None };
+        if let Ok(d) = board_pcie::discover(&args.sysfs, &uri)
+            && matches!((d.vendor, d.device), (0x1af4, 0x1110) | (0x10ee, _))
+        {
+            entries.push(Entry {
+                uri: format!("pcie:{bdf}"),
+                board: "(its ROM is read once the PCIe backend maps BARs)".into(),
+                tiles: 0,
+                state: "pcie device",
+                server_pid: 0,
+                owner_pid: 0,
+                pcie: Some(PcieEntry {
+                    vendor: format!("{:04x}", d.vendor),
+                    device: format!("{:04x}", d.device),
+                    bars: d.bars.len(),
+                    iommu_group: d.iommu_group,
+                    driver: d.driver.clone(),
+                }),
+            });
+        }
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(Exit::Success);
     }
-    if entries.is_empty() {
+    if sims == 0 {
         println!("no simulated boards are served (start one with `tilekit sim --board FILE`)");
     }
     for e in &entries {
+        if let Some(p) = &e.pcie {
+            println!(
+                "{:<24} {}:{}, {} BARs, IOMMU group {}, driver {} {}",
+                e.uri,
+                p.vendor,
+                p.device,
+                p.bars,
+                p.iommu_group.map_or("none".into(), |g| g.to_string()),
+                p.driver.as_deref().unwrap_or("none"),
+                e.board
+            );
+            continue;
+        }
         let owner = if e.owner_pid == 0 {
             "free".to_owned()
         } else {
@@ -87,23 +141,6 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             "{:<24} board `{}`, {} tiles, {}, server PID {}, {owner}",
             e.uri, e.board, e.tiles, e.state, e.server_pid
         );
-    }
-    // PCIe: devices that can carry a tilekit window (ivshmem in a VM,
-    // Xilinx FPGAs); which of them is a board shows once its ROM is read.
-    for bdf in board_pcie::list(std::path::Path::new("/sys")) {
-        let uri = board_pcie::PcieUri { bdf, ids: None };
-        if let Ok(d) = board_pcie::discover(std::path::Path::new("/sys"), &uri)
-            && matches!((d.vendor, d.device), (0x1af4, 0x1110) | (0x10ee, _))
-        {
-            println!(
-                "pcie:{bdf:<19} {:04x}:{:04x}, {} BARs, IOMMU group {}, driver {} (reading its ROM needs the PCIe backend, still to come)",
-                d.vendor,
-                d.device,
-                d.bars.len(),
-                d.iommu_group.map_or("none".into(), |g| g.to_string()),
-                d.driver.as_deref().unwrap_or("none")
-            );
-        }
     }
     Ok(Exit::Success)
 }

@@ -420,3 +420,53 @@ fn run_on_a_served_board() {
     assert!(stdout.contains("pong: answered 0"), "{stdout}");
     assert!(server.stop());
 }
+
+#[test]
+fn list_shows_pcie_devices_that_can_carry_a_window() {
+    // A fake /sys with an ivshmem device (a window in a VM), bound to
+    // vfio-pci in IOMMU group 7, and an unrelated device.
+    let root = tempfile::tempdir().unwrap();
+    let dev = root.path().join("bus/pci/devices/0000:00:03.0");
+    std::fs::create_dir_all(&dev).unwrap();
+    std::fs::write(dev.join("vendor"), "0x1af4\n").unwrap();
+    std::fs::write(dev.join("device"), "0x1110\n").unwrap();
+    std::fs::write(
+        dev.join("resource"),
+        "0x00000000fea00000 0x00000000fea000ff 0x0000000000040200\n\
+         0x0000000000000000 0x0000000000000000 0x0000000000000000\n\
+         0x00000000fd000000 0x00000000fdffffff 0x000000000014220c\n",
+    )
+    .unwrap();
+    let groups = root.path().join("kernel/iommu_groups/7");
+    std::fs::create_dir_all(&groups).unwrap();
+    std::os::unix::fs::symlink(&groups, dev.join("iommu_group")).unwrap();
+    let drv = root.path().join("bus/pci/drivers/vfio-pci");
+    std::fs::create_dir_all(&drv).unwrap();
+    std::os::unix::fs::symlink(&drv, dev.join("driver")).unwrap();
+    let other = root.path().join("bus/pci/devices/0000:00:01.0");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("vendor"), "0x8086\n").unwrap();
+    std::fs::write(other.join("device"), "0x1237\n").unwrap();
+    std::fs::write(other.join("resource"), "").unwrap();
+    let sysfs = root.path().display().to_string();
+    let (code, out, _) = tilekit(&["list", "--json", "--sysfs", &sysfs]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let pcie: Vec<&serde_json::Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["uri"].as_str().unwrap_or("").starts_with("pcie:"))
+        .collect();
+    assert_eq!(pcie.len(), 1, "{out}");
+    assert_eq!(pcie[0]["uri"], "pcie:0000:00:03.0");
+    assert_eq!(pcie[0]["pcie"]["vendor"], "1af4");
+    assert_eq!(pcie[0]["pcie"]["iommu_group"], 7);
+    assert_eq!(pcie[0]["pcie"]["driver"], "vfio-pci");
+    let (_, text, _) = tilekit(&["list", "--sysfs", &sysfs]);
+    assert!(
+        text.contains("pcie:0000:00:03.0")
+            && text.contains("1af4:1110, 2 BARs, IOMMU group 7, driver vfio-pci"),
+        "{text}"
+    );
+}
