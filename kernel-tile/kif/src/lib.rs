@@ -1,0 +1,24 @@
+//! `kif`: the kernel interface, defined once.
+//!
+//! Everything the kernel and the software talking to it must agree on:
+//! syscall opcodes and message layouts ([`syscall`]), the kernel's error
+//! codes ([`Code`]), capability selectors ([`CapSel`], [`CapRange`], the
+//! fixed selectors every activity starts with), the standard endpoints of
+//! an activity ([`eps`]) and the kif ABI version an image is built for.
+//! The kernel core decodes with this crate, the SDK's syscall client
+//! encodes with it; neither writes a field position itself.
+#![no_std]
+#![forbid(unsafe_code)]
+
+mod code;
+pub mod eps;
+mod sel;
+pub mod syscall;
+
+pub use code::Code;
+pub use sel::{CapRange, CapSel, SEL_ACT, SEL_KMEM, SEL_TILE};
+
+/// Version of the kernel interface. A tile image records the version it
+/// was built for; the kernel refuses an image of another version, naming
+/// both.
+pub const KIF_ABI_VERSION: u32 = 1;
