@@ -29,8 +29,10 @@ pub struct LocalAddr(pub u64);
 
 /// Permission to write endpoint registers and issue privileged commands.
 ///
-/// A zero-sized token: holding one is the authority. It cannot be cloned
-/// or built in safe code.
+/// A zero-sized token: holding one is the authority. It cannot be cloned;
+/// safe code gets one only from a TCU that reports its tile privileged
+/// ([`Tcu::claim_authority`]) — the state in which the hardware accepts
+/// the writes the token permits.
 #[derive(Debug)]
 pub struct ConfigAuthority {
     _private: (),
@@ -97,6 +99,16 @@ impl<A: RegisterAccess> Tcu<A> {
             *w = self.read_reg(Reg::Ep { ep, word: i as u8 });
         }
         EpConfig::from_regs(words)
+    }
+
+    /// The authority to configure this TCU's endpoints and issue
+    /// privileged commands, if the TCU reports its tile privileged
+    /// (FEATURES.kernel: the kernel tile, or any tile before boot
+    /// deprivileges it). `None` on a deprivileged tile.
+    pub fn claim_authority(&self) -> Option<ConfigAuthority> {
+        self.features()
+            .kernel
+            .then_some(ConfigAuthority { _private: () })
     }
 
     /// The TCU's clock: nanoseconds since boot.

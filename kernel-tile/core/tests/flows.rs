@@ -1,0 +1,274 @@
+//! Capabilities end to end on the in-process TCU model: gates created,
+//! activated, exchanged between activities, used by the tiles' TCUs, and
+//! revoked — with the remote endpoints invalidated on the tiles.
+#![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
+
+mod harness;
+
+use harness::*;
+use kif::syscall::msg;
+use kif::{CapSel, Code, SEL_ACT};
+use tcu_mmio::ep::EpConfig;
+use tcu_mmio::regs::{Layout, UnprivReg};
+use tcu_mmio::{CmdOp, Command, EpId, Label, Reg, TileId};
+use tcu_model::Access;
+
+fn ok(r: kernel_core::Reply) -> [u64; 2] {
+    assert_eq!(r.code, Code::Success, "{r:?}");
+    r.values
+}
+
+/// Tile `t`'s compute unit runs a command; returns the error and ARG1.
+fn cmd(
+    h: &Harness,
+    t: TileId,
+    op: CmdOp,
+    ep: EpId,
+    arg0: u32,
+    addr: u64,
+    size: u64,
+) -> (tcu_mmio::Code, u64) {
+    let mut m = h.m.borrow_mut();
+    let l = Layout::new(EPS).unwrap();
+    let w = |m: &mut tcu_model::Model, r: UnprivReg, v: u64| {
+        m.write_reg(t, Reg::Unpriv(r).offset(l), v, Access::Local);
+    };
+    w(&mut m, UnprivReg::DataAddr, addr);
+    w(&mut m, UnprivReg::DataSize, size);
+    w(&mut m, UnprivReg::Arg1, 0);
+    w(
+        &mut m,
+        UnprivReg::Command,
+        Command { op, ep, arg0 }.encode(),
+    );
+    let st = tcu_mmio::cmd::CommandStatus::decode(m.read_reg(t, Reg::COMMAND.offset(l))).unwrap();
+    (
+        st.error,
+        m.read_reg(t, Reg::Unpriv(UnprivReg::Arg1).offset(l)),
+    )
+}
+
+#[test]
+fn a_delegated_send_gate_carries_messages_until_its_receive_gate_is_revoked() {
+    let mut h = Harness::new(4096);
+    let (a, b) = (h.a, h.b);
+    h.k.grant_activity(a, CapSel(9), b).unwrap();
+    // a: a receive gate of 2 slots × 256 B, activated on an EP with 2 reply EPs.
+    ok(h.sys(
+        a,
+        &msg::CreateRGate {
+            dst: CapSel(20),
+            order: 9,
+            msg_order: 8,
+        }
+        .encode(),
+    ));
+    let rep = ok(h.sys(
+        a,
+        &msg::AllocEp {
+            dst: CapSel(21),
+            act: SEL_ACT,
+            ep: EpId::INVALID,
+            replies: 2,
+        }
+        .encode(),
+    ))[0];
+    let rep = EpId(rep as u16);
+    ok(h.sys(
+        a,
+        &msg::Activate {
+            ep: CapSel(21),
+            gate: CapSel(20),
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off: 0x1000,
+        }
+        .encode(),
+    ));
+    assert!(
+        matches!(h.ep(A, rep), EpConfig::Receive(r) if r.buf_addr == 0x1000 && r.reply_eps == EpId(rep.raw() + 1))
+    );
+    // a: a send gate onto it, delegated to b.
+    ok(h.sys(
+        a,
+        &msg::CreateSGate {
+            dst: CapSel(22),
+            rgate: CapSel(20),
+            label: Label(0x77),
+            credits: 1,
+        }
+        .encode(),
+    ));
+    ok(h.sys(
+        a,
+        &msg::Exchange {
+            act: CapSel(9),
+            own_start: CapSel(22),
+            count: 1,
+            other_start: CapSel(30),
+            obtain: false,
+        }
+        .encode(),
+    ));
+    assert!(
+        h.k.activity(b)
+            .unwrap()
+            .caps
+            .contains(&(CapSel(30), "send gate"))
+    );
+    // b: activates it on an endpoint of its own and sends.
+    let sep = EpId(
+        ok(h.sys(
+            b,
+            &msg::AllocEp {
+                dst: CapSel(31),
+                act: SEL_ACT,
+                ep: EpId::INVALID,
+                replies: 0,
+            }
+            .encode(),
+        ))[0] as u16,
+    );
+    ok(h.sys(
+        b,
+        &msg::Activate {
+            ep: CapSel(31),
+            gate: CapSel(30),
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off: 0,
+        }
+        .encode(),
+    ));
+    h.m.borrow_mut()
+        .write_local(B, 0x2000, b"hello from b, via a delegated gate");
+    assert_eq!(
+        cmd(&h, B, CmdOp::Send, sep, 0xFFFF, 0x2000, 34).0,
+        tcu_mmio::Code::None
+    );
+    let (code, off) = cmd(&h, A, CmdOp::FetchMsg, rep, 0, 0, 0);
+    assert_eq!(code, tcu_mmio::Code::None);
+    let slot = h.m.borrow().read_local(A, 0x1000 + off, 66).unwrap();
+    let hdr = tcu_mmio::Header::read_from(&slot).unwrap().info().unwrap();
+    assert_eq!((hdr.sender_tile, hdr.label), (B, Label(0x77)));
+    assert_eq!(&slot[32..66], b"hello from b, via a delegated gate");
+    // Revoking the receive gate revokes the send gates onto it — b's copy
+    // too — and invalidates both endpoints on their tiles.
+    let (caps, objs) = h.k.counts();
+    ok(h.sys(
+        a,
+        &msg::Revoke {
+            start: CapSel(20),
+            count: 1,
+            own: true,
+        }
+        .encode(),
+    ));
+    assert_eq!(h.ep(A, rep), EpConfig::Invalid);
+    assert_eq!(h.ep(B, sep), EpConfig::Invalid);
+    assert!(
+        !h.k.activity(b)
+            .unwrap()
+            .caps
+            .iter()
+            .any(|(s, _)| *s == CapSel(30))
+    );
+    assert_eq!(
+        h.k.counts(),
+        (caps - 3, objs - 2),
+        "rgate, sgate and b's copy gone; the two gate objects freed"
+    );
+    // b keeps its endpoint and can bind something else to it.
+    ok(h.sys(
+        b,
+        &msg::Activate {
+            ep: CapSel(31),
+            gate: MEM_SEL,
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off: 0,
+        }
+        .encode(),
+    ));
+    // The quota came back.
+    let q = ok(h.sys(
+        a,
+        &msg::KMemQuota {
+            kmem: kif::SEL_KMEM,
+        }
+        .encode(),
+    ));
+    assert_eq!(q[0] - q[1], 64, "only the endpoint is still paid for");
+}
+
+#[test]
+fn obtained_memory_is_revoked_with_its_parent_and_its_endpoint_invalidated() {
+    let mut h = Harness::new(4096);
+    let (a, b) = (h.a, h.b);
+    h.k.grant_activity(b, CapSel(9), a).unwrap();
+    ok(h.sys(
+        a,
+        &msg::DeriveMem {
+            dst: CapSel(20),
+            src: MEM_SEL,
+            offset: 0x1000,
+            size: 0x1000,
+            perm: tcu_mmio::ep::Perm::R,
+        }
+        .encode(),
+    ));
+    // b obtains a's derived gate and activates it.
+    ok(h.sys(
+        b,
+        &msg::Exchange {
+            act: CapSel(9),
+            own_start: CapSel(40),
+            count: 1,
+            other_start: CapSel(20),
+            obtain: true,
+        }
+        .encode(),
+    ));
+    let ep = EpId(
+        ok(h.sys(
+            b,
+            &msg::AllocEp {
+                dst: CapSel(41),
+                act: SEL_ACT,
+                ep: EpId::INVALID,
+                replies: 0,
+            }
+            .encode(),
+        ))[0] as u16,
+    );
+    ok(h.sys(
+        b,
+        &msg::Activate {
+            ep: CapSel(41),
+            gate: CapSel(40),
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off: 0,
+        }
+        .encode(),
+    ));
+    assert!(matches!(h.ep(B, ep), EpConfig::Memory(m) if m.addr == 0x1000 && m.size == 0x1000));
+    // a revokes its root memory gate: the derivation and b's copy go.
+    ok(h.sys(
+        a,
+        &msg::Revoke {
+            start: MEM_SEL,
+            count: 1,
+            own: true,
+        }
+        .encode(),
+    ));
+    assert_eq!(h.ep(B, ep), EpConfig::Invalid);
+    let r = h.sys(
+        b,
+        &msg::Activate {
+            ep: CapSel(41),
+            gate: CapSel(40),
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off: 0,
+        }
+        .encode(),
+    );
+    assert_eq!(r.code, Code::NoCap, "use after revoke");
+}
