@@ -76,6 +76,26 @@ pub fn all() -> Vec<Step> {
             },
         },
         Step {
+            name: "kernel-no-std",
+            doc: "links the kernel core into a no_std staticlib with panic=abort, its own panic handler and allocator (fails if anything pulls in std)",
+            budget: mins(1),
+            run: |ctx| {
+                let manifest = ctx.root.join("kernel-tile/link-check/Cargo.toml");
+                let manifest = manifest.display().to_string();
+                cargo(
+                    ctx,
+                    &[
+                        "build",
+                        "--release",
+                        "--locked",
+                        "--manifest-path",
+                        &manifest,
+                    ],
+                    &[],
+                )
+            },
+        },
+        Step {
             name: "clippy",
             doc: "cargo clippy --workspace --all-targets -- -D warnings",
             budget: mins(3),
