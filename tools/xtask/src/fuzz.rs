@@ -13,7 +13,13 @@ use crate::steps::Outcome;
 const SECONDS_PER_TARGET: u32 = 20;
 
 /// The targets, as listed in `fuzz/Cargo.toml`.
-pub const TARGETS: &[&str] = &["board_yaml", "window_rom", "tile_image", "tcu_words"];
+pub const TARGETS: &[&str] = &[
+    "board_yaml",
+    "window_rom",
+    "tile_image",
+    "tcu_words",
+    "kif_syscall",
+];
 
 /// Runs the step.
 pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {

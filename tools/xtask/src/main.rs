@@ -10,6 +10,7 @@
 mod ci;
 mod demo;
 mod fuzz;
+mod kernel_rules_reference;
 mod layering;
 mod rules_reference;
 mod steps;

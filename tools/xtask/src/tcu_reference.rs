@@ -22,13 +22,17 @@ use tcu_mmio::tile_desc::{Isa, TileType};
 pub const TCU_DOC: &str = "docs/tcu.md";
 
 /// Writes (or with `check`, compares) every generated document:
-/// `docs/tcu.md` and `docs/tcu-rules.md`.
+/// `docs/tcu.md`, `docs/tcu-rules.md` and `docs/kernel-rules.md`.
 pub fn gen_docs(root: &Path, check: bool) -> anyhow::Result<()> {
     let docs = [
         (TCU_DOC, render()),
         (
             crate::rules_reference::RULES_DOC,
             crate::rules_reference::render(),
+        ),
+        (
+            crate::kernel_rules_reference::KERNEL_RULES_DOC,
+            crate::kernel_rules_reference::render(),
         ),
     ];
     for (rel, want) in docs {
