@@ -399,10 +399,99 @@ impl Board {
         })
     }
 
+    /// Boots the board with the kernel: resets it, loads `kernel` onto the
+    /// kernel tile and every `(tile, image, args)` of `apps` onto its core,
+    /// writes the boot information (every tile of the ROM; the apps as boot
+    /// entries) into the kernel tile's memory (`kif::boot`), and starts the
+    /// kernel's core. The kernel deprivileges the other tiles and starts
+    /// the apps. Returns the kernel tile.
+    pub fn boot(
+        &self,
+        kernel: &[u8],
+        apps: &[(TileId, &[u8], Vec<&str>)],
+    ) -> Result<TileId, HostError> {
+        use kif::boot::{BOOT_INFO_ADDR, BootTile, TileKind as K};
+        self.reset(Duration::from_secs(10))?;
+        let ktile = self
+            .rom
+            .tiles
+            .iter()
+            .find(|t| t.kind == TileKind::Kernel)
+            .ok_or_else(|| HostError::NotACore {
+                tile: TileId::on_chip0(0),
+                why: "the board has no kernel tile".into(),
+            })?
+            .id;
+        self.load(ktile, kernel, &[])?;
+        for (tile, image, args) in apps {
+            self.load(*tile, image, args)?;
+        }
+        let tiles: Vec<BootTile> = self
+            .rom
+            .tiles
+            .iter()
+            .map(|t| BootTile {
+                id: t.id,
+                kind: match t.kind {
+                    TileKind::Kernel => K::Kernel,
+                    TileKind::Core => K::Core,
+                    TileKind::Accel => K::Accel,
+                    TileKind::Memory => K::Memory,
+                    TileKind::Host => K::Host,
+                },
+                eps: t.eps,
+                mem: t.memory,
+            })
+            .collect();
+        let entries: Vec<TileId> = apps.iter().map(|a| a.0).collect();
+        let mut words = vec![0u64; 4 + tiles.len() * 4 + entries.len() * 2];
+        let n = kif::boot::encode(&tiles, &entries, &mut words).unwrap_or(0);
+        let bytes: Vec<u8> = words[..n].iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.write_memory(ktile, BOOT_INFO_ADDR, &bytes)?;
+        self.start(ktile)?;
+        Ok(ktile)
+    }
+
+    /// Writes `data` into `tile`'s local memory at `addr` through a memory
+    /// endpoint of the host tile (bring-up: the host tile must still be
+    /// privileged).
+    pub fn write_memory(&self, tile: TileId, addr: u64, data: &[u8]) -> Result<(), HostError> {
+        self.writable("writing memory")?;
+        let (_, rt) = self.slot(tile)?;
+        let (mem_tile, offset) = rt.dram.ok_or_else(|| HostError::NotACore {
+            tile,
+            why: "it has no DRAM slice in the board file".into(),
+        })?;
+        let host = self.host_tile()?;
+        let ep = loader_ep(host.tcu().layout().eps());
+        let cfg = EpConfig::Memory(MemEp {
+            act: ActId::INVALID,
+            perm: Perm::RW,
+            target_tile: mem_tile,
+            addr: offset,
+            size: rt.memory,
+        });
+        self.configure_ep(host.id(), ep, &cfg)?;
+        let written = host.write_mem(ep, addr, data);
+        self.configure_ep(host.id(), ep, &EpConfig::Invalid)?;
+        written
+    }
+
     /// Loads `image` into `tile` and starts it.
     pub fn run(&self, tile: TileId, image: &[u8], args: &[&str]) -> Result<(), HostError> {
         self.load(tile, image, args)?;
         self.start(tile)
+    }
+
+    /// Waits until `tile`'s compute unit has been started (by the host or
+    /// by the kernel): CU_STATE leaves `stopped`.
+    pub fn wait_started(&self, tile: TileId, timeout: Duration) -> Result<(), HostError> {
+        let (slot, _) = self.slot(tile)?;
+        let cu = tile_region(slot) + TileEventReg::CuState.offset();
+        let what = format!("the start of tile {tile}");
+        self.wait_for(timeout, &what, || {
+            self.window().read(cu) != CuState::Stopped as u64
+        })
     }
 
     /// Waits until `tile`'s compute unit halts; after `timeout` it is

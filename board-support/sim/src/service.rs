@@ -269,16 +269,24 @@ pub(crate) fn after_model_step(shared: &Shared, st: &mut State, i: usize) {
     for t in touched {
         if let Some(&k) = shared.index.get(&t) {
             publish(shared, st, k);
-            // A changed CORE_ENABLE/CORE_RESET starts or stops the compute
-            // unit: the launcher acts on it outside the lock.
-            if let Some(s) = st.model.tile(t) {
-                let on = s.config[0] & 1 == 1 && s.config[1] & 1 == 0;
-                if on != st.core_on[k] && !shared.tiles[k].host {
-                    st.core_on[k] = on;
-                    if !st.core_changes.contains(&k) {
-                        st.core_changes.push(k);
-                    }
+        }
+    }
+    // A changed CORE_ENABLE/CORE_RESET starts or stops a compute unit —
+    // written by the host, or by any tile over the NoC (the kernel through
+    // its scratch endpoint), so every tile is looked at. The launcher acts
+    // on it outside the lock.
+    for (k, t) in shared.tiles.iter().enumerate() {
+        if t.host {
+            continue;
+        }
+        if let Some(s) = st.model.tile(t.id) {
+            let on = s.config[0] & 1 == 1 && s.config[1] & 1 == 0;
+            if on != st.core_on[k] {
+                st.core_on[k] = on;
+                if !st.core_changes.contains(&k) {
+                    st.core_changes.push(k);
                 }
+                publish(shared, st, k);
             }
         }
     }

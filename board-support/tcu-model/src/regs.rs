@@ -47,6 +47,12 @@ impl Model {
         };
         let reg = Reg::at(offset, self.tiles[i].layout);
         let outcome = self.apply_write(i, reg, value, from);
+        // A write from elsewhere (the kernel over the NoC, a memory EP onto
+        // the registers) changes what the tile sees: report it, so mirrors
+        // are published again.
+        if from == Access::Remote && outcome == WriteOutcome::Applied {
+            self.events.push(id);
+        }
         if let WriteOutcome::Ignored(rule) = outcome {
             self.tiles[i].violations += 1;
             self.ignored.push(Ignored {

@@ -47,6 +47,12 @@ impl Reply {
         }
     }
 
+    /// The answer to a message that is not a syscall at all (no valid
+    /// header).
+    pub fn refused_message() -> Self {
+        Self::refused(KernelRule::SysMsg)
+    }
+
     pub(crate) fn refused(rule: KernelRule) -> Self {
         Self {
             code: rule.code(),

@@ -45,6 +45,20 @@ impl<A: RegisterAccess, M: LocalMemory> TcuNoc<A, M> {
         &self.tcu
     }
 
+    /// Clears FEATURES.kernel of `tile`: its software can no longer
+    /// configure its own endpoints (boot deprivileges every other tile).
+    pub fn deprivilege(&mut self, tile: TileId) -> Result<(), Code> {
+        self.write_remote(tile, Reg::FEATURES.offset(Layout::HW), &[0])
+    }
+
+    /// Starts `tile`'s compute unit through its configuration registers
+    /// (CORE_RESET cleared, CORE_ENABLE set): it runs what its memory holds.
+    pub fn start_core(&mut self, tile: TileId) -> Result<(), Code> {
+        use tcu_mmio::regs::ConfigReg;
+        self.write_remote(tile, ConfigReg::CoreReset.offset(), &[0])?;
+        self.write_remote(tile, ConfigReg::CoreEnable.offset(), &[1])
+    }
+
     /// Writes `words` to the remote register region of `tile` at `offset`.
     fn write_remote(&mut self, tile: TileId, offset: u64, words: &[u64]) -> Result<(), Code> {
         let size = (words.len() * 8) as u64;

@@ -10,6 +10,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod boot;
 mod code;
 pub mod eps;
 mod sel;

@@ -1,0 +1,165 @@
+//! `tilekit-kernel`: the kernel on a simulated core tile.
+//!
+//! The platform layer around `kernel-core`: it claims the kernel tile's
+//! authority over its own TCU, sets up the syscall receive endpoint,
+//! reads the boot information the loader left in its memory
+//! (`kif::boot`), deprivileges every other tile, creates an activity for
+//! every boot entry and starts its core — all remote writes through the
+//! scratch endpoint — and then serves syscalls forever: SLEEP on the
+//! syscall endpoint, FETCH, decode, handle, REPLY. On an FPGA the same core
+//! runs on a RISC-V tile with another platform layer (docs/kernel.md).
+#![forbid(unsafe_code)]
+
+use kernel_core::Kernel;
+use kernel_core::tcu_noc::{LocalMemory, TcuNoc};
+use kif::boot::{BOOT_INFO_ADDR, BOOT_INFO_MAX, BootInfo, TileKind};
+use kif::eps;
+use tile_runtime::Tile;
+use tile_runtime::tcu_mmio::ep::{EpConfig, RecvEp};
+use tile_runtime::tcu_mmio::header::{HEADER_SIZE, Header};
+use tile_runtime::tcu_mmio::tcu::Tcu;
+use tile_runtime::tcu_mmio::{ActId, Code, LocalAddr};
+
+/// The syscall receive buffer: 32 slots of 512 bytes.
+const SYSCALL_BUF: u64 = 0x4000;
+const SYSCALL_SLOTS_LOG2: u8 = 5;
+/// The scratch buffer for remote register writes.
+const SCRATCH: u64 = 0x3000;
+/// Where replies are assembled.
+const REPLY_STAGE: u64 = 0x3100;
+/// Kernel memory every boot activity gets.
+const BOOT_KMEM: u64 = 1 << 20;
+
+struct Mem<'t>(&'t Tile);
+
+impl LocalMemory for Mem<'_> {
+    fn write(&mut self, addr: u64, data: &[u8]) -> bool {
+        self.0.write_mem(LocalAddr(addr), data)
+    }
+}
+
+fn main() {
+    tile_runtime::run(|tile| match kernel(tile) {
+        Ok(()) => 0,
+        Err(e) => {
+            tile.print(&format!("kernel: {e}\n"));
+            1
+        }
+    })
+}
+
+fn kernel(tile: &Tile) -> Result<(), String> {
+    let tcu = tile.tcu();
+    let auth = tcu
+        .claim_authority()
+        .ok_or("the kernel tile is not privileged: the kernel must be the first thing to run after a board reset")?;
+    // The launcher names the tile `C<chip>T<tile>`.
+    let me = tile
+        .name()
+        .strip_prefix('C')
+        .and_then(|r| r.split_once('T'))
+        .and_then(|(c, t)| {
+            tile_runtime::tcu_mmio::TileId::new(c.parse().ok()?, t.parse().ok()?).ok()
+        })
+        .ok_or_else(|| format!("cannot tell the kernel's tile from `{}`", tile.name()))?;
+    // The syscall receive endpoint; its slots' reply EPs follow KERNEL_REPLY_EPS.
+    let rep = EpConfig::Receive(RecvEp {
+        act: ActId::INVALID,
+        reply_eps: eps::KERNEL_REPLY_EPS,
+        slots_log2: SYSCALL_SLOTS_LOG2,
+        slot_size_log2: eps::SYSCALL_MSG_ORDER,
+        wpos: 0,
+        rpos: 0,
+        buf_addr: SYSCALL_BUF,
+        occupied: 0,
+        unread: 0,
+    });
+    tcu.configure_ep(&auth, eps::KERNEL_SYSCALL, &rep)
+        .map_err(|e| format!("configuring the syscall endpoint: {e}"))?;
+    // Boot information.
+    let mut bytes = vec![0u8; BOOT_INFO_MAX as usize];
+    if !tile.read_mem(LocalAddr(BOOT_INFO_ADDR), &mut bytes) {
+        return Err("the kernel tile's memory is too small for boot information".into());
+    }
+    let mut words = vec![0u64; bytes.len() / 8];
+    kif::syscall::bytes_to_words(&bytes, &mut words);
+    let info = BootInfo::decode(&words)
+        .map_err(|e| format!("boot information: {e:?} (was the board loaded by `tilekit run`?)"))?;
+    let noc_tcu = Tcu::new(tcu.regs(), tcu.layout());
+    let noc_auth = noc_tcu.claim_authority().ok_or("authority lost")?;
+    let mut noc = TcuNoc::new(noc_tcu, noc_auth, Mem(tile), SCRATCH);
+    let mut k = Kernel::new(me);
+    let mut user = 0;
+    for t in info.tiles().flatten() {
+        match t.kind {
+            TileKind::Kernel | TileKind::Memory => {}
+            TileKind::Core | TileKind::Accel | TileKind::Host => {
+                noc.deprivilege(t.id)
+                    .map_err(|e| format!("deprivileging {}: {e}", t.id))?;
+                if t.kind != TileKind::Host {
+                    k.add_tile(t.id, t.eps, t.mem);
+                    user += 1;
+                }
+            }
+        }
+    }
+    let mut started = 0;
+    for entry in info.entries().flatten() {
+        let act = k
+            .create_activity(&mut noc, entry, &entry.to_string(), BOOT_KMEM)
+            .map_err(|r| format!("creating the activity on {entry}: {r}"))?;
+        noc.start_core(entry)
+            .map_err(|e| format!("starting {entry}: {e}"))?;
+        tile.print(&format!(
+            "kernel: started {entry} as activity {}\n",
+            act.raw()
+        ));
+        started += 1;
+    }
+    tile.print(&format!(
+        "kernel: booted on {me}: {user} user tiles deprivileged, {started} started\n"
+    ));
+    serve(tile, &mut k, &mut noc)
+}
+
+/// Serves syscalls until the board is reset.
+fn serve(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc) -> Result<(), String> {
+    let tcu = tile.tcu();
+    let slot_size = 1usize << eps::SYSCALL_MSG_ORDER;
+    let mut slot = vec![0u8; slot_size];
+    let mut words = [0u64; kif::syscall::MAX_WORDS];
+    loop {
+        tcu.sleep(eps::KERNEL_SYSCALL)
+            .map_err(|e| format!("SLEEP: {e}"))?;
+        while let Some(off) = tcu
+            .fetch_msg(eps::KERNEL_SYSCALL)
+            .map_err(|e| format!("FETCH_MSG: {e}"))?
+        {
+            tile.read_mem(LocalAddr(SYSCALL_BUF + u64::from(off.0)), &mut slot);
+            let info = Header::read_from(&slot).and_then(|h| h.info().ok());
+            let reply = match info {
+                Some(h) => {
+                    let len = usize::from(h.length).min(slot_size - HEADER_SIZE);
+                    let n = kif::syscall::bytes_to_words(
+                        &slot[HEADER_SIZE..HEADER_SIZE + len],
+                        &mut words,
+                    );
+                    k.syscall(noc, h.label.0, &words[..n])
+                }
+                None => kernel_core::Reply::refused_message(),
+            };
+            let mut out = [0u8; 24];
+            kif::syscall::words_to_bytes(&reply.words(), &mut out);
+            tile.write_mem(LocalAddr(REPLY_STAGE), &out);
+            match tcu.reply(eps::KERNEL_SYSCALL, LocalAddr(REPLY_STAGE), 24, off) {
+                Ok(()) => {}
+                // The caller asked for no reply (or its reply EP is gone):
+                // free the slot anyway.
+                Err(Code::NoSep | Code::RecvGone | Code::NoRep) => {
+                    let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
+                }
+                Err(e) => tile.print(&format!("kernel: REPLY failed: {e}\n")),
+            }
+        }
+    }
+}

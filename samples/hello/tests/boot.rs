@@ -1,0 +1,75 @@
+//! Kernel + hello on the simulated demo board, brought up from the host:
+//! the kernel boots from the boot information, deprivileges every other
+//! tile, starts hello, and serves its syscalls; hello's greeting and exit
+//! code reach the host.
+#![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
+
+mod sim {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use board_host::{Board, BoardUri, CuState, OpenOptions};
+    use tile_runtime::tcu_mmio::TileId;
+
+    const APP: TileId = TileId::on_chip0(2);
+
+    fn image(name: &str) -> Vec<u8> {
+        let p = Path::new(env!("CARGO_BIN_EXE_hello")).with_file_name(name);
+        std::fs::read(&p).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (build the workspace first: cargo build --workspace)",
+                p.display()
+            )
+        })
+    }
+
+    #[test]
+    fn the_kernel_boots_and_hello_greets_through_it() {
+        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+        let ktile = board
+            .boot(
+                &image("tilekit-kernel"),
+                &[(APP, &image("hello"), vec!["tilekit"])],
+            )
+            .unwrap();
+        board.wait_started(APP, Duration::from_secs(10)).unwrap();
+        let v = board.wait(APP, Duration::from_secs(20)).unwrap();
+        let kernel_out = board.output(ktile).unwrap();
+        assert_eq!(
+            (v.cu, v.exit_code),
+            (Ok(CuState::Exited), 0),
+            "hello: {}\nkernel: {kernel_out}",
+            v.printed
+        );
+        assert!(
+            v.printed.contains("Hello, tilekit! from tile C0T02"),
+            "{}",
+            v.printed
+        );
+        assert!(
+            kernel_out.contains("started C0T02 as activity 0"),
+            "{kernel_out}"
+        );
+        // After boot only the kernel tile is privileged. (The debug view of
+        // tiles other than the host's is refreshed by the simulator's
+        // reach-in thread, up to 20 ms behind.)
+        for t in &board.rom().tiles {
+            if t.kind == board_schema::TileKind::Memory {
+                continue;
+            }
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            let mut view = board.tile_view(t.id).unwrap();
+            while view.privileged != (t.id == ktile) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+                view = board.tile_view(t.id).unwrap();
+            }
+            assert_eq!(
+                view.privileged,
+                t.id == ktile,
+                "{}: privileged = {}",
+                t.id,
+                view.privileged
+            );
+        }
+    }
+}
