@@ -12,6 +12,7 @@
 mod board;
 mod dump;
 mod exit;
+mod images;
 mod list;
 mod open;
 mod run;
@@ -49,7 +50,7 @@ enum Command {
     List(list::Args),
     /// Decode one tile's TCU from a board's window (read-only).
     Dump(dump::Args),
-    /// Load a tile image into a core, start it and follow its output.
+    /// Boot the board with the kernel, run a program on a core, follow its output.
     Run(run::Args),
 }
 

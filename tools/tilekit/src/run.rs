@@ -1,6 +1,8 @@
-//! `tilekit run IMAGE [-- ARGS…]`: loads a tile image into a core of a
-//! board, starts it, streams what it prints, and ends with its result.
-//! Without `--board` the embedded demo board runs in this process.
+//! `tilekit run PROGRAM [-- ARGS…]`: boots the board with the kernel,
+//! which starts the program on a core; streams what it prints and ends
+//! with its result. `--bare` loads and starts the program without a
+//! kernel. Without `--board` the embedded demo board runs in this process.
+//! Programs are found by the search order of [`crate::images`].
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -29,8 +31,13 @@ pub struct Args {
     /// instead of streaming the output.
     #[arg(long)]
     json: bool,
-    /// The tile image: a program built with the tile runtime.
-    image: PathBuf,
+    /// Run the program without the kernel: load it and switch its core on
+    /// directly (bring-up and tests of raw TCU use).
+    #[arg(long)]
+    bare: bool,
+    /// The program: a tile image's name (found next to `tilekit`, in
+    /// `images/`, or in $TILEKIT_IMAGE_PATH) or path.
+    image: String,
     /// Arguments for the program (after `--`).
     #[arg(last = true)]
     args: Vec<String>,
@@ -38,11 +45,31 @@ pub struct Args {
 
 /// Runs the image and follows its output.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
-    let image = match std::fs::read(&args.image) {
-        Ok(b) => b,
+    let t0 = Instant::now();
+    let read = |name: &str| -> Result<(PathBuf, Vec<u8>), String> {
+        let path = crate::images::find(name)?;
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok((path, bytes))
+    };
+    let (path, image) = match read(&args.image) {
+        Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.image.display());
+            eprintln!("error: {e}");
             return Ok(Exit::Failed);
+        }
+    };
+    let kernel = if args.bare {
+        None
+    } else {
+        match read("tilekit-kernel") {
+            Ok((_, k)) => Some(k),
+            Err(e) => {
+                eprintln!(
+                    "error: {e}
+(or run the program without the kernel: --bare)"
+                );
+                return Ok(Exit::Failed);
+            }
         }
     };
     let board = match args.board.open(false) {
@@ -71,13 +98,28 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         Ok((_, h, _)) => h,
         Err(e) => return Ok(report(e)),
     };
-    if let Err(e) = board.run(tile, &image, &argv) {
+    let started_up = match &kernel {
+        Some(k) => board
+            .boot(k, &[(tile, &image, argv.clone())])
+            .and_then(|_| board.wait_started(tile, Duration::from_secs(10))),
+        None => board.run(tile, &image, &argv),
+    };
+    if let Err(e) = started_up {
         return Ok(report(e));
     }
+    if kernel.is_some() {
+        // Booting reset the board: its PRINT rings start empty.
+        head = 0;
+    }
     tracing::info!(
-        "{} started on tile {tile} of {}",
-        args.image.display(),
-        board.uri()
+        "{} started on tile {tile} of {}{}",
+        path.display(),
+        board.uri(),
+        if kernel.is_some() {
+            " by the kernel"
+        } else {
+            ""
+        }
     );
     let deadline = started + Duration::from_secs_f64(args.timeout.max(0.0));
     let mut output = Vec::new();
@@ -96,6 +138,12 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             }
         }
         if !bytes.is_empty() {
+            if output.is_empty() {
+                tracing::info!(
+                    "first output {:.1} ms after the command",
+                    t0.elapsed().as_secs_f64() * 1e3
+                );
+            }
             output.extend_from_slice(&bytes);
             if !args.json {
                 let _ = stdout.write_all(&bytes);

@@ -373,13 +373,22 @@ fn run_transcript(args: &[&str]) -> String {
 #[test]
 fn run_loads_starts_and_follows_a_tile() {
     let pong = pong();
-    let ok = run_transcript(&["run", "--board", "boards/minimal.yaml", &pong, "--", "0"]);
+    let ok = run_transcript(&[
+        "run",
+        "--bare",
+        "--board",
+        "boards/minimal.yaml",
+        &pong,
+        "--",
+        "0",
+    ]);
     insta::assert_snapshot!(ok);
     // A tile that sleeps on: stopped at the timeout.
     let probe = Path::new(env!("CARGO_BIN_EXE_tilekit")).with_file_name("tilekit-sandbox-probe");
     let probe = probe.display().to_string();
     let hung = run_transcript(&[
         "run",
+        "--bare",
         "--board",
         "boards/minimal.yaml",
         "--timeout",
@@ -410,7 +419,7 @@ fn run_on_a_served_board() {
     let server = Server::start(&name);
     let uri = format!("sim:{name}");
     let pong = pong();
-    let (code, stdout, stderr) = tilekit(&["run", "--board", &uri, &pong, "--", "0"]);
+    let (code, stdout, stderr) = tilekit(&["run", "--bare", "--board", &uri, &pong, "--", "0"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(stdout, "pong: answered 0 from C0T01\n");
     // The tile's output stays in its PRINT ring for dump.
@@ -469,4 +478,33 @@ fn list_shows_pcie_devices_that_can_carry_a_window() {
             && text.contains("1af4:1110, 2 BARs, IOMMU group 7, driver vfio-pci"),
         "{text}"
     );
+}
+
+#[test]
+fn run_boots_the_kernel_which_starts_the_program() {
+    let (code, stdout, stderr) = tilekit(&[
+        "run",
+        "--board",
+        "boards/minimal.yaml",
+        "hello",
+        "--",
+        "tests",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("Hello, tests! from tile C0T01 (kernel memory:"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("tilekit: tile C0T01 exited with 0"),
+        "{stderr}"
+    );
+    // A program that is nowhere names the places searched.
+    let (code, _, stderr) = tilekit(&["run", "no-such-program"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("no tile image `no-such-program`; searched:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("TILEKIT_IMAGE_PATH"), "{stderr}");
 }
