@@ -1,10 +1,11 @@
 //! `cargo xtask demo`: builds every binary and runs the main job.
 //!
 //! The main job is the camera pipeline on the simulated board (a raw frame
-//! through the ISP and AES-CTR tiles into a file). Until the kernel, the SDK
-//! and the accelerators exist, this runs what exists — and says so: the demo
-//! board checked and shown, and the ping-pong sample as two sandboxed tile
-//! processes on the simulated demo board, with its timing.
+//! through the ISP and AES-CTR tiles into a file). Until the SDK and the
+//! accelerators exist, this runs what exists — and says so: the demo board
+//! checked and shown, the ping-pong sample as two sandboxed tile processes
+//! on the simulated demo board with its timing, and the kernel booting the
+//! board and starting hello.
 
 use std::path::Path;
 use std::process::Command;
@@ -33,7 +34,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     cargo(root, &["build", "--workspace", "--all-targets", "--locked"])?;
     println!("\ndemo: the camera pipeline (raw frame -> ISP -> AES-CTR -> file) is not built yet:");
     println!(
-        "demo: it needs the kernel, the SDK and the accelerator tiles. Running what exists.\n"
+        "demo: it needs the SDK's file protocol and the accelerator tiles. Running what exists.\n"
     );
     cargo(
         root,
@@ -50,6 +51,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         ],
     )?;
     ping_pong_on_the_demo_board(root)?;
+    println!("\ndemo: the kernel boots the demo board and starts hello (`tilekit -v run hello`)");
+    cargo(
+        root,
+        &[
+            "run", "--quiet", "--locked", "-p", "tilekit", "--", "-v", "run", "hello", "--", "demo",
+        ],
+    )?;
     println!("\ndemo: done (see README.md, \"What exists\")");
     Ok(())
 }
