@@ -155,6 +155,9 @@ struct State {
     handed: Vec<u64>,
     /// The newest writes the TCUs ignored (at most `service::IGNORED_LOG`).
     ignored: std::collections::VecDeque<tcu_model::Ignored>,
+    /// The newest register writes over the NoC (at most
+    /// `service::REMOTE_WRITE_LOG`).
+    remote_writes: std::collections::VecDeque<tcu_model::RemoteWrite>,
     /// Per tile: what it printed.
     output: Vec<Vec<u8>>,
     /// Per tile: how its process ended.
@@ -431,6 +434,7 @@ impl Sim {
                 inflight: vec![false; n],
                 handed: vec![0; n],
                 ignored: std::collections::VecDeque::new(),
+                remote_writes: std::collections::VecDeque::new(),
                 output: vec![Vec::new(); n],
                 exits: vec![None; n],
                 pids: vec![None; n],
@@ -567,6 +571,14 @@ impl Sim {
     /// 256; each is also counted in its tile's violation counter).
     pub fn take_ignored(&self) -> Vec<tcu_model::Ignored> {
         lock(&self.shared).ignored.drain(..).collect()
+    }
+
+    /// The register writes over the NoC since the last call (the newest
+    /// 4096): who wrote which register of which tile — e.g. to show that
+    /// an app's endpoints were written by the kernel through its scratch
+    /// endpoint.
+    pub fn take_remote_writes(&self) -> Vec<tcu_model::RemoteWrite> {
+        lock(&self.shared).remote_writes.drain(..).collect()
     }
 
     /// The model's view of a tile (for tests and the debug view).

@@ -14,6 +14,8 @@ use crate::{Shared, State, lock};
 
 /// How many ignored writes the simulator remembers (the newest).
 pub(crate) const IGNORED_LOG: usize = 256;
+/// How many register writes over the NoC the simulator remembers.
+pub(crate) const REMOTE_WRITE_LOG: usize = 4096;
 
 /// Polls of all doorbells before the service thread sleeps on all of them.
 /// One thread serves every tile, so it is the only spinner on the
@@ -259,6 +261,12 @@ pub(crate) fn after_model_step(shared: &Shared, st: &mut State, i: usize) {
             st.ignored.pop_front();
         }
         st.ignored.push_back(ig);
+    }
+    for w in st.model.take_remote_writes() {
+        if st.remote_writes.len() == REMOTE_WRITE_LOG {
+            st.remote_writes.pop_front();
+        }
+        st.remote_writes.push_back(w);
     }
     let mut touched = st.model.take_events();
     let id = shared.tiles[i].id;

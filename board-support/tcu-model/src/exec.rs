@@ -404,7 +404,7 @@ impl Model {
         }
         if write {
             let data = self.local_read(i, addr, size).ok_or(Rule::MemLocal)?;
-            self.remote_write(&m, remote, &data)
+            self.remote_write(i, &m, remote, &data)
         } else {
             // Check the local side first so a failing READ changes nothing.
             if self.tiles[i]
@@ -482,14 +482,16 @@ impl Model {
 
     /// Writes remote memory or, at MMIO_BASE and above, remote registers
     /// (as remote accesses: the NoC is modelled literally).
-    fn remote_write(&mut self, m: &MemEp, addr: u64, data: &[u8]) -> Result<(), Rule> {
+    fn remote_write(&mut self, i: usize, m: &MemEp, addr: u64, data: &[u8]) -> Result<(), Rule> {
         let t = self.idx(m.target_tile).ok_or(Rule::MemNoc)?;
         if addr >= MMIO_BASE {
             register_words(addr, data.len() as u64)?;
+            let source = Some(self.tiles[i].id);
             for (k, chunk) in data.chunks(8).enumerate() {
                 let mut w = [0u8; 8];
                 w.copy_from_slice(chunk);
-                self.write_reg(
+                self.write_reg_from(
+                    source,
                     m.target_tile,
                     addr - MMIO_BASE + k as u64 * 8,
                     u64::from_le_bytes(w),

@@ -84,6 +84,25 @@ pub struct Model {
     events: Vec<TileId>,
     /// Writes ignored since the last [`Model::take_ignored`].
     ignored: Vec<Ignored>,
+    /// Register writes over the NoC since the last
+    /// [`Model::take_remote_writes`].
+    remote_writes: Vec<RemoteWrite>,
+}
+
+/// A register write over the NoC, and who made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RemoteWrite {
+    /// The tile whose memory endpoint made it (`None`: from outside the
+    /// NoC — the host's bring-up, a test harness).
+    pub from: Option<TileId>,
+    /// The tile whose register was written.
+    pub tile: TileId,
+    /// The register's offset in that tile's region.
+    pub offset: u64,
+    /// The value.
+    pub value: u64,
+    /// Whether the TCU applied it.
+    pub applied: bool,
 }
 
 /// A register write the TCU ignored, and the rule that says so.
@@ -116,6 +135,7 @@ impl Model {
             printed: Vec::new(),
             events: Vec::new(),
             ignored: Vec::new(),
+            remote_writes: Vec::new(),
         }
     }
 
@@ -171,6 +191,12 @@ impl Model {
         std::mem::take(&mut self.printed)
     }
 
+    /// Register writes over the NoC since the last call (the simulator
+    /// keeps the newest for traces; callers drain it regularly).
+    pub fn take_remote_writes(&mut self) -> Vec<RemoteWrite> {
+        std::mem::take(&mut self.remote_writes)
+    }
+
     /// Register writes ignored since the last call (each also counted in
     /// its tile's violation counter). Callers drain it regularly.
     pub fn take_ignored(&mut self) -> Vec<Ignored> {
@@ -212,6 +238,7 @@ impl Model {
         self.printed.clear();
         self.events.clear();
         self.ignored.clear();
+        self.remote_writes.clear();
     }
 
     /// A snapshot of everything observable: every register word of every

@@ -42,6 +42,19 @@ impl Model {
 
     /// Writes the register at `offset` of tile `id`'s TCU region, as `from`.
     pub fn write_reg(&mut self, id: TileId, offset: u64, value: u64, from: Access) -> WriteOutcome {
+        self.write_reg_from(None, id, offset, value, from)
+    }
+
+    /// [`Model::write_reg`] by tile `source` (a memory endpoint onto the
+    /// registers), or from outside the NoC (`None`).
+    pub(crate) fn write_reg_from(
+        &mut self,
+        source: Option<TileId>,
+        id: TileId,
+        offset: u64,
+        value: u64,
+        from: Access,
+    ) -> WriteOutcome {
         let Some(&i) = self.index.get(&id) else {
             return WriteOutcome::Ignored(Rule::RegReadOnly);
         };
@@ -50,8 +63,17 @@ impl Model {
         // A write from elsewhere (the kernel over the NoC, a memory EP onto
         // the registers) changes what the tile sees: report it, so mirrors
         // are published again.
-        if from == Access::Remote && outcome == WriteOutcome::Applied {
-            self.events.push(id);
+        if from == Access::Remote {
+            if outcome == WriteOutcome::Applied {
+                self.events.push(id);
+            }
+            self.remote_writes.push(crate::RemoteWrite {
+                from: source,
+                tile: id,
+                offset,
+                value,
+                applied: outcome == WriteOutcome::Applied,
+            });
         }
         if let WriteOutcome::Ignored(rule) = outcome {
             self.tiles[i].violations += 1;

@@ -9,7 +9,7 @@ mod sim {
     use std::time::Duration;
 
     use board_host::{Board, BoardUri, CuState, OpenOptions};
-    use tile_runtime::tcu_mmio::TileId;
+    use tile_runtime::tcu_mmio::{EpId, Reg, TileId};
 
     const APP: TileId = TileId::on_chip0(2);
 
@@ -50,6 +50,41 @@ mod sim {
             kernel_out.contains("started C0T02 as activity 0"),
             "{kernel_out}"
         );
+        // hello's endpoints were written by the kernel, through its scratch
+        // endpoint (a memory endpoint onto hello's registers), and by no
+        // one else.
+        let writes = board.local_sim().unwrap().take_remote_writes();
+        let ep_regs = |w: &tile_runtime::tcu_mmio::regs::Layout| {
+            let first = Reg::Ep {
+                ep: EpId(0),
+                word: 0,
+            }
+            .offset(*w);
+            let last = Reg::Ep {
+                ep: EpId(w.eps() - 1),
+                word: 2,
+            }
+            .offset(*w);
+            first..=last
+        };
+        let layout = tile_runtime::tcu_mmio::regs::Layout::HW;
+        let to_app_eps: Vec<_> = writes
+            .iter()
+            .filter(|w| w.tile == APP && ep_regs(&layout).contains(&w.offset))
+            .collect();
+        assert!(!to_app_eps.is_empty(), "no endpoint of hello was written");
+        assert!(
+            to_app_eps
+                .iter()
+                .all(|w| w.from == Some(ktile) && w.applied),
+            "{to_app_eps:?}"
+        );
+        let syscall_ep = Reg::Ep {
+            ep: kif::eps::SYSCALL_SEND,
+            word: 0,
+        }
+        .offset(layout);
+        assert!(to_app_eps.iter().any(|w| w.offset == syscall_ep));
         // After boot only the kernel tile is privileged. (The debug view of
         // tiles other than the host's is refreshed by the simulator's
         // reach-in thread, up to 20 ms behind.)
