@@ -335,9 +335,9 @@ impl Board {
                 rt.kind.name()
             )));
         }
-        let (mem_tile, offset) = rt
-            .dram
-            .ok_or_else(|| not_core("it has no DRAM slice in the board file"))?;
+        if rt.dram.is_none() {
+            return Err(not_core("it has no DRAM slice in the board file"));
+        }
         let what = format!("the image for tile {tile}");
         tilekit_sim::image::check_bytes(&what, image)?;
         // Only what runs is loaded (headers and segments), as a loader does.
@@ -346,21 +346,8 @@ impl Board {
         })?;
         let plan = tilekit_sim::image::plan_load(rt.memory, image.len() as u64, args)
             .map_err(|source| HostError::Load { tile, source })?;
-        let host = self.host_tile()?;
-        let ep = loader_ep(host.tcu().layout().eps());
-        let cfg = EpConfig::Memory(MemEp {
-            act: ActId::INVALID,
-            perm: Perm::RW,
-            target_tile: mem_tile,
-            addr: offset,
-            size: rt.memory,
-        });
-        self.configure_ep(host.id(), ep, &cfg)?;
-        let written = host
-            .write_mem(ep, plan.image_at, &image)
-            .and_then(|()| host.write_mem(ep, plan.header_at, &plan.header));
-        self.configure_ep(host.id(), ep, &EpConfig::Invalid)?;
-        written
+        self.write_memory(tile, plan.image_at, &image)?;
+        self.write_memory(tile, plan.header_at, &plan.header)
     }
 
     fn write_config(&self, tile: TileId, reg: ConfigReg, value: u64) -> Result<(), HostError> {
