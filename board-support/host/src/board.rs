@@ -409,6 +409,20 @@ impl Board {
                 why: "the board has no kernel tile".into(),
             })?
             .id;
+        // Programs must speak the kernel's interface: refused before
+        // anything is loaded, naming both versions.
+        let kinfo = tilekit_sim::image::check_bytes("the kernel image", kernel)?;
+        for (tile, image, _) in apps {
+            let info =
+                tilekit_sim::image::check_bytes(&format!("the program for tile {tile}"), image)?;
+            if info.kif != kinfo.kif {
+                return Err(HostError::KifVersion {
+                    tile: *tile,
+                    image: info.kif,
+                    kernel: kinfo.kif,
+                });
+            }
+        }
         self.load(ktile, kernel, &[])?;
         for (tile, image, args) in apps {
             self.load(*tile, image, args)?;

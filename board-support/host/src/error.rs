@@ -119,6 +119,18 @@ pub enum HostError {
         /// What was attempted.
         what: String,
     },
+    /// A program was built for another kernel interface than the kernel.
+    #[error(
+        "the program for tile {tile} was built for kif ABI {image}, the kernel speaks kif ABI {kernel}: rebuild it against this tilekit"
+    )]
+    KifVersion {
+        /// The tile it was for.
+        tile: TileId,
+        /// The program's kif ABI version.
+        image: u32,
+        /// The kernel's.
+        kernel: u32,
+    },
     /// Data does not fit the bounce buffer or a message.
     #[error("{0}")]
     TooLarge(String),

@@ -13,6 +13,8 @@ pub struct ImageInfo {
     pub isa: u32,
     /// Tile ABI version.
     pub abi: u32,
+    /// kif ABI version (0 in images of tile ABI 1, which did not record it).
+    pub kif: u32,
 }
 
 /// Why a file is not a runnable tile image.
@@ -120,16 +122,20 @@ pub fn find_note(elf: &[u8]) -> Result<Option<ImageInfo>, &'static str> {
             let name_at = at + 12;
             let desc_at = name_at + namesz.div_ceil(4) * 4;
             let name = notes.get(name_at..name_at + namesz);
-            if kind == abi::NOTE_TYPE
-                && name == Some(abi::NOTE_NAME.as_slice())
-                && descsz == abi::NOTE_DESC_SIZE as usize
-            {
+            // Older tile ABIs had a shorter descriptor: read what is there
+            // so a version mismatch can be named.
+            if kind == abi::NOTE_TYPE && name == Some(abi::NOTE_NAME.as_slice()) && descsz >= 8 {
                 let (isa, ver) = (
                     u32_at(notes, desc_at),
                     u32_at(notes, desc_at.saturating_add(4)),
                 );
+                let kif = if descsz >= 12 {
+                    u32_at(notes, desc_at.saturating_add(8)).unwrap_or(0)
+                } else {
+                    0
+                };
                 if let (Some(isa), Some(abi)) = (isa, ver) {
-                    return Ok(Some(ImageInfo { isa, abi }));
+                    return Ok(Some(ImageInfo { isa, abi, kif }));
                 }
             }
             at = desc_at + descsz.div_ceil(4) * 4;

@@ -19,12 +19,12 @@ mod sim {
         Sim::new(&board_schema::parse("images.yaml", yaml, &Catalog::builtin()).unwrap()).unwrap()
     }
 
-    /// A copy of the probe with the note's word at `field` (0 ISA, 1 ABI) set to `value`.
+    /// A copy of the probe with the note's word at `field` (0 ISA, 1 tile ABI, 2 kif ABI) set to `value`.
     fn patched(field: usize, value: u32) -> tempfile::TempPath {
         let mut bytes = std::fs::read(PROBE).unwrap();
         let pat: Vec<u8> = [
             8u32.to_le_bytes(),
-            8u32.to_le_bytes(),
+            tile_sim_abi::NOTE_DESC_SIZE.to_le_bytes(),
             0x5449u32.to_le_bytes(),
         ]
         .concat();

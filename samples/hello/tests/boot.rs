@@ -107,4 +107,34 @@ mod sim {
             );
         }
     }
+
+    #[test]
+    fn a_program_for_another_kernel_interface_is_refused_naming_both_versions() {
+        let mut hello = image("hello");
+        // The note's descriptor: ISA, tile ABI, kif ABI (tile_sim_abi).
+        let pat: Vec<u8> = [
+            8u32.to_le_bytes(),
+            tile_runtime::sim_abi::NOTE_DESC_SIZE.to_le_bytes(),
+            tile_runtime::sim_abi::NOTE_TYPE.to_le_bytes(),
+        ]
+        .concat();
+        let at = hello
+            .windows(pat.len())
+            .position(|w| w == pat.as_slice())
+            .unwrap()
+            + 12
+            + 8
+            + 8;
+        hello[at..at + 4].copy_from_slice(&99u32.to_le_bytes());
+        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+        let e = board
+            .boot(&image("tilekit-kernel"), &[(APP, &hello, vec![])])
+            .unwrap_err()
+            .to_string();
+        let want = format!(
+            "the program for tile C0T02 was built for kif ABI 99, the kernel speaks kif ABI {}",
+            kif::KIF_ABI_VERSION
+        );
+        assert!(e.contains(&want), "{e}");
+    }
 }

@@ -71,18 +71,19 @@ pub const SPIN_PERMIT: u64 = 0x3850;
 /// it rang.
 pub const DOORBELL_SEEN: u64 = 0x3858;
 
-/// Version of the tile ABI (this descriptor layout and the transport
-/// protocol; the kernel interface version joins it when kif exists). A tile
-/// image records the version it was built for in its note.
-pub const TILE_ABI_VERSION: u32 = 1;
+/// Version of the tile ABI (this descriptor layout, the transport protocol
+/// and the image note). A tile image records the version it was built for
+/// in its note, beside the kif ABI version (the kernel interface).
+pub const TILE_ABI_VERSION: u32 = 2;
 
 /// ELF note that marks a tile image: owner name (NUL-terminated, padded to
 /// 4 bytes in the note).
 pub const NOTE_NAME: &[u8; 8] = b"tilekit\0";
 /// ELF note type of the tile-image note ("TI").
 pub const NOTE_TYPE: u32 = 0x5449;
-/// Size of the note's descriptor: ISA code (u32) and tile ABI version (u32).
-pub const NOTE_DESC_SIZE: u32 = 8;
+/// Size of the note's descriptor: ISA code, tile ABI version and kif ABI
+/// version (u32 each). Images of tile ABI 1 had the first two only.
+pub const NOTE_DESC_SIZE: u32 = 12;
 
 /// Environment variable naming the tile (e.g. `C0T03`) for messages.
 pub const ENV_TILE: &str = "TILEKIT_TILE";

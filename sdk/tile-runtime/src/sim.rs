@@ -302,7 +302,7 @@ impl SimRegs {
 
 /// The ELF note that marks every program built with this runtime as a tile
 /// image for host-native simulated cores (tile-sim-abi describes the layout:
-/// namesz, descsz, type, name, then ISA code and tile ABI version).
+/// namesz, descsz, type, name, then ISA code, tile ABI and kif ABI version).
 #[repr(C, align(4))]
 pub struct ImageNote {
     namesz: u32,
@@ -311,6 +311,7 @@ pub struct ImageNote {
     name: [u8; 8],
     isa: u32,
     abi: u32,
+    kif: u32,
 }
 
 /// The note itself, kept by the linker in a note section.
@@ -323,4 +324,5 @@ pub static IMAGE_NOTE: ImageNote = ImageNote {
     name: *abi::NOTE_NAME,
     isa: tcu_mmio::tile_desc::Isa::HostNative as u32,
     abi: abi::TILE_ABI_VERSION,
+    kif: kif::KIF_ABI_VERSION,
 };
