@@ -13,6 +13,9 @@ pub enum Exit {
     Usage,
     /// The board or the machine is not available (not served, busy, no permission).
     Unavailable,
+    /// `tilekit run`: the program's own exit code (128 + signal after a
+    /// crash, 124 when stopped at the timeout).
+    Program(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -22,6 +25,7 @@ impl From<Exit> for ExitCode {
             Exit::Failed => ExitCode::from(1),
             Exit::Usage => ExitCode::from(2),
             Exit::Unavailable => ExitCode::from(3),
+            Exit::Program(code) => ExitCode::from(code),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `tilekit run PROGRAM [-- ARGS…]`: boots the board with the kernel,
-//! which starts the program on a core; streams what it prints and ends
-//! with its result. `--bare` loads and starts the program without a
+//! which starts the program on a core; streams what it prints and exits
+//! with the program's exit code. `--bare` loads and starts the program without a
 //! kernel. Without `--board` the embedded demo board runs in this process.
 //! Programs are found by the search order of [`crate::images`].
 
@@ -168,7 +168,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
                 "error: tile {tile} did not finish within {:.1} s; it was stopped",
                 args.timeout
             );
-            return Ok(Exit::Failed);
+            // As timeout(1) reports it.
+            return Ok(Exit::Program(124));
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -181,7 +182,9 @@ fn finish(
     wall: Duration,
     output: &[u8],
 ) -> Exit {
-    let ok = view.cu == Ok(CuState::Exited) && view.exit_code == 0;
+    // The program's exit code, as a shell reports it: the code itself, or
+    // 128 + the signal after a crash.
+    let code = u8::try_from(view.exit_code.min(255)).unwrap_or(255);
     if args.json {
         let out = json!({
             "tile": tile.to_string(),
@@ -198,5 +201,8 @@ fn finish(
             wall.as_secs_f64() * 1e3
         );
     }
-    if ok { Exit::Success } else { Exit::Failed }
+    match view.cu {
+        Ok(CuState::Exited | CuState::Crashed) => Exit::Program(code),
+        _ => Exit::Failed,
+    }
 }

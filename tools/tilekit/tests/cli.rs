@@ -499,6 +499,18 @@ fn run_boots_the_kernel_which_starts_the_program() {
         stderr.contains("tilekit: tile C0T01 exited with 0"),
         "{stderr}"
     );
+    // tilekit exits with the program's exit code (pong fails with 1
+    // without its endpoints; the probe's unknown attempt is 2).
+    let probe = Path::new(env!("CARGO_BIN_EXE_tilekit")).with_file_name("tilekit-sandbox-probe");
+    let (code, _, _) = tilekit(&[
+        "run",
+        "--board",
+        "boards/minimal.yaml",
+        &probe.display().to_string(),
+        "--",
+        "no-such-attempt",
+    ]);
+    assert_eq!(code, 2);
     // A program that is nowhere names the places searched.
     let (code, _, stderr) = tilekit(&["run", "no-such-program"]);
     assert_eq!(code, 1);
