@@ -36,6 +36,9 @@ pub struct Reply {
     pub rule: Option<KernelRule>,
     /// Result words (their number depends on the syscall).
     pub values: [u64; 2],
+    /// No reply is sent (the caller exited): the platform frees the
+    /// message's slot instead.
+    pub silent: bool,
 }
 
 impl Reply {
@@ -44,6 +47,7 @@ impl Reply {
             code: Code::Success,
             rule: None,
             values,
+            silent: false,
         }
     }
 
@@ -58,6 +62,7 @@ impl Reply {
             code: rule.code(),
             rule: Some(rule),
             values: [0; 2],
+            silent: false,
         }
     }
 
@@ -70,6 +75,8 @@ impl Reply {
 /// What [`Kernel::activity`] tells about an activity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityInfo {
+    /// Its exit code once it has exited.
+    pub exited: Option<u64>,
     /// Its id.
     pub id: ActId,
     /// Its tile.
@@ -137,6 +144,7 @@ impl Kernel {
             id: ActId(id),
             tile: tile_key,
             name: String::from(name),
+            exited: None,
         }));
         let kmem_obj = self.objs.insert(KObject::KMem(KMem {
             quota: kmem,
@@ -227,10 +235,23 @@ impl Kernel {
         let Some(&act) = u16::try_from(label).ok().and_then(|l| self.acts.get(&l)) else {
             return Reply::refused(KernelRule::SysMsg);
         };
+        if matches!(self.objs.get(act), Some(KObject::Activity(a)) if a.exited.is_some()) {
+            return Reply::refused(KernelRule::ActGone);
+        }
         let call = match kif::syscall::decode(words) {
             Ok(c) => c,
             Err(_) => return Reply::refused(KernelRule::SysMsg),
         };
+        if let kif::syscall::Syscall::Exit(m) = call {
+            let r = crate::syscalls::exit(self, noc, act, m.code);
+            return Reply {
+                silent: true,
+                ..match r {
+                    Ok(()) => Reply::ok([0; 2]),
+                    Err(rule) => Reply::refused(rule),
+                }
+            };
+        }
         match crate::syscalls::dispatch(self, noc, act, call) {
             Ok(values) => Reply::ok(values),
             Err(rule) => Reply::refused(rule),
@@ -256,6 +277,7 @@ impl Kernel {
             })
             .collect();
         Some(ActivityInfo {
+            exited: a.exited,
             id: a.id,
             tile,
             name: a.name.clone(),

@@ -42,6 +42,8 @@ pub struct Activity {
     pub tile: ObjKey,
     /// Its name (for messages).
     pub name: alloc::string::String,
+    /// Its exit code once it has exited.
+    pub exited: Option<u64>,
 }
 
 /// A kernel-memory quota.

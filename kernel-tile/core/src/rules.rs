@@ -78,6 +78,8 @@ kernel_rules! {
     CapFixed = "CAP-FIXED" => NoPerm, "exchange/revoke: selectors 0-2 (tile, kernel memory, own activity) cannot be revoked or given away";
     /// The kernel-memory quota to split is too small.
     KmemDerive = "KMEM-DERIVE" => NoKMem, "derive kernel memory: the quota must be at most what the source has left";
+    /// The caller has exited.
+    ActGone = "ACT-GONE" => Gone, "the calling activity has exited: its syscalls are refused (its endpoints are being invalidated)";
     /// The TCU refused a write of the kernel.
     NocFault = "NOC-FAULT" => Tcu, "the kernel's write of a remote endpoint failed (a fault of the board, reported, never ignored)";
 }

@@ -28,7 +28,58 @@ pub(crate) fn dispatch(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, call: Sys
         Syscall::Revoke(m) => revoke_syscall(k, noc, act, m),
         Syscall::DeriveKMem(m) => derive_kmem(k, act, m),
         Syscall::KMemQuota(m) => kmem_quota(k, act, m),
+        // Handled by the kernel before dispatch (it has no reply).
+        Syscall::Exit(_) => Err(KernelRule::SysMsg),
     }
+}
+
+/// Activity `act` has exited with `code`: every capability it holds is
+/// revoked (with everything derived from it, wherever it is — peers'
+/// endpoints onto its gates are invalidated, so they get errors instead of
+/// waiting), its standard endpoints are invalidated, and its tile's
+/// endpoints are free again.
+pub(crate) fn exit(
+    k: &mut Kernel,
+    noc: &mut dyn Noc,
+    act: ObjKey,
+    code: u64,
+) -> Result<(), KernelRule> {
+    let (tile_obj, tile) = match k.objs.get_mut(act) {
+        Some(KObject::Activity(a)) => {
+            a.exited = Some(code);
+            let t = a.tile;
+            match k.objs.get(t) {
+                Some(KObject::Tile(tl)) => (t, tl.id),
+                _ => return Err(KernelRule::CapType),
+            }
+        }
+        _ => return Err(KernelRule::CapType),
+    };
+    let mut fault = None;
+    // Its own capabilities, children first within each subtree; the fixed
+    // ones (tile, quota, itself) last.
+    let mut sels: Vec<(CapSel, CapKey)> = k.caps.of(act).collect();
+    sels.sort_by_key(|(s, _)| core::cmp::Reverse(s.0));
+    for (_, key) in sels {
+        if k.caps.get(key).is_some()
+            && let Err(r) = revoke(k, noc, key, true)
+        {
+            fault = Some(r);
+        }
+    }
+    for ep in [kif::eps::SYSCALL_SEND, kif::eps::SYSCALL_REPLY] {
+        if noc.invalidate_ep(tile, ep).is_err() {
+            fault = Some(KernelRule::NocFault);
+        }
+    }
+    if let Some(KObject::Tile(t)) = k.objs.get_mut(tile_obj) {
+        for e in 0..kif::eps::FIRST_FREE.raw() {
+            if let Some(a) = t.allocated.get_mut(usize::from(e)) {
+                *a = false;
+            }
+        }
+    }
+    fault.map_or(Ok(()), Err)
 }
 
 /// Creates an object owned by a new capability at `dst`, paid by `act`.

@@ -272,3 +272,111 @@ fn obtained_memory_is_revoked_with_its_parent_and_its_endpoint_invalidated() {
     );
     assert_eq!(r.code, Code::NoCap, "use after revoke");
 }
+
+#[test]
+fn an_activity_that_exits_releases_its_capabilities_and_its_peers_get_errors() {
+    let mut h = Harness::new(4096);
+    let (a, b) = (h.a, h.b);
+    h.k.grant_activity(a, CapSel(9), b).unwrap();
+    // a serves: a receive gate, activated; b gets a send gate onto it.
+    ok(h.sys(
+        a,
+        &msg::CreateRGate {
+            dst: CapSel(20),
+            order: 8,
+            msg_order: 8,
+        }
+        .encode(),
+    ));
+    let rep = EpId(
+        ok(h.sys(
+            a,
+            &msg::AllocEp {
+                dst: CapSel(21),
+                act: SEL_ACT,
+                ep: EpId::INVALID,
+                replies: 0,
+            }
+            .encode(),
+        ))[0] as u16,
+    );
+    ok(h.sys(
+        a,
+        &msg::Activate {
+            ep: CapSel(21),
+            gate: CapSel(20),
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off: 0x1000,
+        }
+        .encode(),
+    ));
+    ok(h.sys(
+        a,
+        &msg::CreateSGate {
+            dst: CapSel(22),
+            rgate: CapSel(20),
+            label: Label(5),
+            credits: 0,
+        }
+        .encode(),
+    ));
+    ok(h.sys(
+        a,
+        &msg::Exchange {
+            act: CapSel(9),
+            own_start: CapSel(22),
+            count: 1,
+            other_start: CapSel(30),
+            obtain: false,
+        }
+        .encode(),
+    ));
+    let sep = EpId(
+        ok(h.sys(
+            b,
+            &msg::AllocEp {
+                dst: CapSel(31),
+                act: SEL_ACT,
+                ep: EpId::INVALID,
+                replies: 0,
+            }
+            .encode(),
+        ))[0] as u16,
+    );
+    ok(h.sys(
+        b,
+        &msg::Activate {
+            ep: CapSel(31),
+            gate: CapSel(30),
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off: 0,
+        }
+        .encode(),
+    ));
+    assert_eq!(
+        cmd(&h, B, CmdOp::Send, sep, 0xFFFF, 0x2000, 16).0,
+        tcu_mmio::Code::None
+    );
+    // a exits: its gates go, b's copy with them, every endpoint involved is
+    // invalidated — b's next SEND fails at once instead of waiting.
+    let r = h.sys(a, &msg::Exit { code: 7 }.encode());
+    assert!(r.silent, "no reply to an exit");
+    assert_eq!(h.k.activity(a).unwrap().exited, Some(7));
+    assert!(h.k.activity(a).unwrap().caps.is_empty());
+    assert_eq!(h.ep(A, rep), EpConfig::Invalid);
+    assert_eq!(h.ep(A, kif::eps::SYSCALL_SEND), EpConfig::Invalid);
+    assert_eq!(h.ep(B, sep), EpConfig::Invalid);
+    assert_eq!(
+        cmd(&h, B, CmdOp::Send, sep, 0xFFFF, 0x2000, 16).0,
+        tcu_mmio::Code::NoSep
+    );
+    assert!(
+        !h.k.activity(b)
+            .unwrap()
+            .caps
+            .iter()
+            .any(|(s, _)| *s == CapSel(30))
+    );
+    // Its syscalls are refused from now on.
+    assert_eq!(h.sys(a, &msg::Noop {}.encode()).code, Code::Gone);
+}

@@ -276,6 +276,7 @@ fn cases() -> Vec<Case> {
                     code: KernelRule::MemRegs.code(),
                     rule: Some(KernelRule::MemRegs),
                     values: [0; 2],
+                    silent: false,
                 }
             },
         },
@@ -429,6 +430,18 @@ fn cases() -> Vec<Case> {
                     }
                     .encode(),
                 )
+            },
+        },
+        Case {
+            rule: KernelRule::ActGone,
+            setup: |h| {
+                let a = h.a;
+                let r = h.sys(a, &msg::Exit { code: 3 }.encode());
+                assert!(r.silent && r.code == Code::Success, "{r:?}");
+            },
+            op: |h| {
+                let a = h.a;
+                h.sys(a, &msg::Noop {}.encode())
             },
         },
         Case {

@@ -344,6 +344,14 @@ syscalls! {
         /// The capability.
         kmem: CapSel,
     }
+    /// The caller ends with `code`: the kernel revokes all its
+    /// capabilities (what others derived from them goes too, and their
+    /// endpoints are invalidated, so peers get errors instead of waiting)
+    /// and frees its endpoints. There is no reply.
+    Exit = 10 {
+        /// The exit code.
+        code: u64,
+    }
 }
 
 impl msg::Exchange {

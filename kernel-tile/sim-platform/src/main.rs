@@ -148,6 +148,17 @@ fn serve(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc) -> Result<
                 }
                 None => kernel_core::Reply::refused_message(),
             };
+            if reply.silent {
+                // The caller exited: no reply, free the slot.
+                let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
+                if let Some(h) = info {
+                    tile.print(&format!(
+                        "kernel: activity {} on {} exited\n",
+                        h.label.0, h.sender_tile
+                    ));
+                }
+                continue;
+            }
             let mut out = [0u8; 24];
             kif::syscall::words_to_bytes(&reply.words(), &mut out);
             tile.write_mem(LocalAddr(REPLY_STAGE), &out);

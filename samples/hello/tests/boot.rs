@@ -50,6 +50,20 @@ mod sim {
             kernel_out.contains("started C0T02 as activity 0"),
             "{kernel_out}"
         );
+        // hello told the kernel it exited (the runtime's Exit syscall): the
+        // kernel released its capabilities and endpoints.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut kernel_out = kernel_out;
+        while !kernel_out.contains("activity 0 on C0T02 exited")
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+            kernel_out = board.output(ktile).unwrap();
+        }
+        assert!(
+            kernel_out.contains("activity 0 on C0T02 exited"),
+            "{kernel_out}"
+        );
         // hello's endpoints were written by the kernel, through its scratch
         // endpoint (a memory endpoint onto hello's registers), and by no
         // one else.

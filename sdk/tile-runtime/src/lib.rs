@@ -85,6 +85,39 @@ impl Tile {
     }
 }
 
+/// Where the runtime assembles the exit message (its own area of local
+/// memory, below `kif::eps::RUNTIME_AREA_END`).
+const EXIT_MSG: u64 = 0xE00;
+
+/// If the kernel started this tile (its syscall endpoint leads to the
+/// kernel), sends the `Exit` syscall: the kernel releases the activity's
+/// capabilities, so peers get errors instead of waiting. No reply comes.
+fn tell_the_kernel(tile: &Tile, code: i32) {
+    use tcu_mmio::ep::EpConfig;
+    let to_kernel = matches!(
+        tile.tcu().ep_config(kif::eps::SYSCALL_SEND),
+        Ok(EpConfig::Send(s)) if s.target_ep == kif::eps::KERNEL_SYSCALL
+    );
+    if !to_kernel {
+        return;
+    }
+    let words = kif::syscall::msg::Exit {
+        code: code as u32 as u64,
+    }
+    .encode();
+    let mut bytes = [0u8; 16];
+    kif::syscall::words_to_bytes(&words, &mut bytes);
+    if tile.write_mem(LocalAddr(EXIT_MSG), &bytes) {
+        let _ = tile.tcu().send(
+            kif::eps::SYSCALL_SEND,
+            LocalAddr(EXIT_MSG),
+            bytes.len() as u64,
+            tcu_mmio::EpId::INVALID,
+            tcu_mmio::Label(0),
+        );
+    }
+}
+
 /// Runs a tile program: attaches, calls `main`, exits with its code.
 /// Without a board (run directly from a shell) it says so and exits 125.
 pub fn run(main: impl FnOnce(&Tile) -> i32) -> ! {
@@ -93,6 +126,7 @@ pub fn run(main: impl FnOnce(&Tile) -> i32) -> ! {
     match Tile::attach() {
         Ok(tile) => {
             let code = main(&tile);
+            tell_the_kernel(&tile, code);
             std::process::exit(code)
         }
         Err(e) => {
