@@ -20,6 +20,9 @@ impl Noc for AcceptingNoc {
     fn set_running(&mut self, _: TileId, _: ActId) -> Result<(), tcu_mmio::Code> {
         Ok(())
     }
+    fn core_control(&mut self, _: TileId, _: bool) -> Result<(), tcu_mmio::Code> {
+        Ok(())
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -34,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for call in words.chunks(6) {
-        let r = k.syscall(&mut AcceptingNoc, act.raw().into(), call);
+        let r = k.syscall(&mut AcceptingNoc, act.raw().into(), 0, call);
         assert_eq!(r.code == kif::Code::Success, r.rule.is_none());
     }
 });

@@ -25,6 +25,9 @@ pub trait Noc {
     /// Makes `act` the running activity of `tile` (CUR_ACT): its endpoints
     /// carry that id, and the TCU refuses commands on others' endpoints.
     fn set_running(&mut self, tile: TileId, act: ActId) -> Result<(), tcu_mmio::Code>;
+    /// Starts (`true`) or stops `tile`'s compute unit through its
+    /// configuration registers.
+    fn core_control(&mut self, tile: TileId, run: bool) -> Result<(), tcu_mmio::Code>;
 }
 
 /// A syscall's answer: the code, then result words.
@@ -39,6 +42,10 @@ pub struct Reply {
     /// No reply is sent (the caller exited): the platform frees the
     /// message's slot instead.
     pub silent: bool,
+    /// The reply comes later (an activity wait): the platform keeps the
+    /// message and answers it when [`Kernel::take_ready`] hands the reply
+    /// out with this syscall's token.
+    pub deferred: bool,
 }
 
 impl Reply {
@@ -48,6 +55,7 @@ impl Reply {
             rule: None,
             values,
             silent: false,
+            deferred: false,
         }
     }
 
@@ -63,6 +71,7 @@ impl Reply {
             rule: Some(rule),
             values: [0; 2],
             silent: false,
+            deferred: false,
         }
     }
 
@@ -95,6 +104,10 @@ pub struct Kernel {
     tiles: BTreeMap<TileId, ObjKey>,
     kernel_tile: TileId,
     next_act: u16,
+    /// Activity waits: (the activity waited for, the waiter, its token).
+    pub(crate) waits: Vec<(ObjKey, ObjKey, u64)>,
+    /// Deferred replies that are ready: (token, reply).
+    pub(crate) ready: Vec<(u64, Reply)>,
 }
 
 impl Kernel {
@@ -107,6 +120,8 @@ impl Kernel {
             tiles: BTreeMap::new(),
             kernel_tile,
             next_act: 0,
+            waits: Vec::new(),
+            ready: Vec::new(),
         }
     }
 
@@ -118,6 +133,7 @@ impl Kernel {
             eps,
             allocated: alloc::vec![false; usize::from(eps)],
             mem_size,
+            running: None,
         }));
         self.tiles.insert(id, key);
         key
@@ -135,6 +151,30 @@ impl Kernel {
         kmem: u64,
     ) -> Result<ActId, KernelRule> {
         let tile_key = *self.tiles.get(&tile).ok_or(KernelRule::CapNone)?;
+        let kmem_obj = self.objs.insert(KObject::KMem(KMem {
+            quota: kmem,
+            left: kmem,
+        }));
+        self.new_activity(noc, tile_key, name, kmem_obj, None)
+            .map(|(id, _)| id)
+    }
+
+    /// Creates an activity on the tile `tile_key` paying from `kmem_obj`
+    /// (its quota); `kmem_parent`: the capability the quota was derived
+    /// from (`None`: the activity owns it).
+    pub(crate) fn new_activity(
+        &mut self,
+        noc: &mut dyn Noc,
+        tile_key: ObjKey,
+        name: &str,
+        kmem_obj: ObjKey,
+        kmem_parent: Option<CapKey>,
+    ) -> Result<(ActId, ObjKey), KernelRule> {
+        let tile = match self.objs.get(tile_key) {
+            Some(KObject::Tile(t)) if t.running.is_some() => return Err(KernelRule::ActTileBusy),
+            Some(KObject::Tile(t)) => t.id,
+            _ => return Err(KernelRule::CapType),
+        };
         let id = self.next_act;
         if id == ActId::INVALID.raw() {
             return Err(KernelRule::KmemQuota);
@@ -146,18 +186,21 @@ impl Kernel {
             name: String::from(name),
             exited: None,
         }));
-        let kmem_obj = self.objs.insert(KObject::KMem(KMem {
-            quota: kmem,
-            left: kmem,
-        }));
         self.caps
             .insert(act, SEL_TILE, tile_key, None, false, None)?;
-        self.caps
-            .insert(act, SEL_KMEM, kmem_obj, None, true, None)?;
+        self.caps.insert(
+            act,
+            SEL_KMEM,
+            kmem_obj,
+            kmem_parent,
+            kmem_parent.is_none(),
+            None,
+        )?;
         self.caps.insert(act, SEL_ACT, act, None, false, None)?;
         self.acts.insert(id, act);
         // The standard endpoints: reserved on the tile, configured now.
         if let Some(KObject::Tile(t)) = self.objs.get_mut(tile_key) {
+            t.running = Some(act);
             for e in 0..kif::eps::FIRST_FREE.raw() {
                 if let Some(a) = t.allocated.get_mut(usize::from(e)) {
                     *a = true;
@@ -197,7 +240,26 @@ impl Kernel {
         }
         noc.set_running(tile, ActId(id))
             .map_err(|_| KernelRule::NocFault)?;
-        Ok(ActId(id))
+        Ok((ActId(id), act))
+    }
+
+    /// Gives activity `holder` a capability for tile `tile` at `sel` (boot:
+    /// the resource manager gets the user tiles to start activities on).
+    pub fn grant_tile(
+        &mut self,
+        holder: ActId,
+        sel: CapSel,
+        tile: TileId,
+    ) -> Result<(), KernelRule> {
+        let h = *self.acts.get(&holder.raw()).ok_or(KernelRule::CapNone)?;
+        let t = *self.tiles.get(&tile).ok_or(KernelRule::CapNone)?;
+        self.caps.insert(h, sel, t, None, false, None).map(drop)
+    }
+
+    /// Replies that became ready since the last call (activity waits):
+    /// (the token the syscall came with, the reply).
+    pub fn take_ready(&mut self) -> Vec<(u64, Reply)> {
+        core::mem::take(&mut self.ready)
     }
 
     /// Gives activity `act` a memory gate at `sel` (boot: root receives the
@@ -231,7 +293,9 @@ impl Kernel {
 
     /// Handles a syscall message from the activity whose id is `label`.
     /// Never panics: every refusal is a [`Reply`] naming its rule.
-    pub fn syscall(&mut self, noc: &mut dyn Noc, label: u64, words: &[u64]) -> Reply {
+    /// `token` names the message to the platform: a deferred reply (see
+    /// [`Reply::deferred`]) comes back with it from [`Kernel::take_ready`].
+    pub fn syscall(&mut self, noc: &mut dyn Noc, label: u64, token: u64, words: &[u64]) -> Reply {
         let Some(&act) = u16::try_from(label).ok().and_then(|l| self.acts.get(&l)) else {
             return Reply::refused(KernelRule::SysMsg);
         };
@@ -250,6 +314,16 @@ impl Kernel {
                     Ok(()) => Reply::ok([0; 2]),
                     Err(rule) => Reply::refused(rule),
                 }
+            };
+        }
+        if let kif::syscall::Syscall::ActWait(m) = call {
+            return match crate::syscalls::act_wait(self, act, m, token) {
+                Ok(Some(code)) => Reply::ok([code, 0]),
+                Ok(None) => Reply {
+                    deferred: true,
+                    ..Reply::ok([0; 2])
+                },
+                Err(rule) => Reply::refused(rule),
             };
         }
         match crate::syscalls::dispatch(self, noc, act, call) {

@@ -31,6 +31,8 @@ pub struct Tile {
     pub allocated: Vec<bool>,
     /// Size of its local memory (receive buffers must lie inside).
     pub mem_size: u64,
+    /// The activity it runs (one at most: no multiplexer).
+    pub running: Option<ObjKey>,
 }
 
 /// An activity: a program on a tile.

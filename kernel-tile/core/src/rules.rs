@@ -80,6 +80,10 @@ kernel_rules! {
     KmemDerive = "KMEM-DERIVE" => NoKMem, "derive kernel memory: the quota must be at most what the source has left";
     /// The caller has exited.
     ActGone = "ACT-GONE" => Gone, "the calling activity has exited: its syscalls are refused (its endpoints are being invalidated)";
+    /// The tile runs an activity already.
+    ActTileBusy = "ACT-TILE-BUSY" => InUse, "create activity: the tile must run no activity (one activity per tile, no multiplexer)";
+    /// The activity has exited already.
+    ActExited = "ACT-EXITED" => Gone, "activity control: the activity has exited already";
     /// The TCU refused a write of the kernel.
     NocFault = "NOC-FAULT" => Tcu, "the kernel's write of a remote endpoint failed (a fault of the board, reported, never ignored)";
 }

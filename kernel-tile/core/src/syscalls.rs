@@ -28,8 +28,100 @@ pub(crate) fn dispatch(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, call: Sys
         Syscall::Revoke(m) => revoke_syscall(k, noc, act, m),
         Syscall::DeriveKMem(m) => derive_kmem(k, act, m),
         Syscall::KMemQuota(m) => kmem_quota(k, act, m),
-        // Handled by the kernel before dispatch (it has no reply).
-        Syscall::Exit(_) => Err(KernelRule::SysMsg),
+        Syscall::CreateAct(m) => create_act(k, noc, act, m),
+        Syscall::ActCtrl(m) => act_ctrl(k, noc, act, m),
+        // Handled by the kernel before dispatch (no reply, or a later one).
+        Syscall::Exit(_) | Syscall::ActWait(_) => Err(KernelRule::SysMsg),
+    }
+}
+
+/// The activity object `act`'s capability `sel` names.
+fn activity_cap(k: &Kernel, act: ObjKey, sel: CapSel) -> Result<ObjKey, KernelRule> {
+    let cap = k.cap(act, sel)?;
+    let obj = k.obj_of(cap)?;
+    match k.objs.get(obj) {
+        Some(KObject::Activity(_)) => Ok(obj),
+        _ => Err(KernelRule::CapType),
+    }
+}
+
+fn create_act(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, m: msg::CreateAct) -> R {
+    if m.dst.0 < CapSel::FIRST_FREE.0 {
+        return Err(KernelRule::CapFixed);
+    }
+    if !k.caps.is_free(act, m.dst) {
+        return Err(KernelRule::CapExists);
+    }
+    let tcap = k.cap(act, m.tile)?;
+    let tile = k.obj_of(tcap)?;
+    if !matches!(k.objs.get(tile), Some(KObject::Tile(_))) {
+        return Err(KernelRule::CapType);
+    }
+    let kcap = k.cap(act, m.kmem)?;
+    let kobj = k.obj_of(kcap)?;
+    if !matches!(k.objs.get(kobj), Some(KObject::KMem(_))) {
+        return Err(KernelRule::CapType);
+    }
+    if matches!(k.objs.get(tile), Some(KObject::Tile(t)) if t.running.is_some()) {
+        return Err(KernelRule::ActTileBusy);
+    }
+    // The creator pays for the activity object itself.
+    let paid = k.pay(act, cost::GATE)?;
+    let (id, child) = match k.new_activity(noc, tile, "child", kobj, Some(kcap)) {
+        Ok(x) => x,
+        Err(rule) => {
+            k.refund(paid, cost::GATE);
+            return Err(rule);
+        }
+    };
+    // The creator's capability owns the activity: revoking it stops it.
+    k.caps
+        .insert(act, m.dst, child, None, true, Some((paid, cost::GATE)))?;
+    Ok([id.raw().into(), 0])
+}
+
+fn act_ctrl(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, m: msg::ActCtrl) -> R {
+    let target = activity_cap(k, act, m.act)?;
+    let (tile, exited) = match k.objs.get(target) {
+        Some(KObject::Activity(a)) => (a.tile, a.exited.is_some()),
+        _ => return Err(KernelRule::CapType),
+    };
+    if exited {
+        return Err(KernelRule::ActExited);
+    }
+    let tile_id = match k.objs.get(tile) {
+        Some(KObject::Tile(t)) => t.id,
+        _ => return Err(KernelRule::CapType),
+    };
+    noc.core_control(tile_id, m.start)
+        .map_err(|_| KernelRule::NocFault)?;
+    if !m.start {
+        exit(k, noc, target, STOPPED)?;
+    }
+    Ok([0; 2])
+}
+
+/// The exit code of an activity stopped by another.
+pub(crate) const STOPPED: u64 = 0x7FFF_FFFF;
+
+/// `ActWait`: the exit code if `m.act` has exited; otherwise records the
+/// wait (answered through `Kernel::take_ready` with `token`).
+pub(crate) fn act_wait(
+    k: &mut Kernel,
+    act: ObjKey,
+    m: msg::ActWait,
+    token: u64,
+) -> Result<Option<u64>, KernelRule> {
+    let target = activity_cap(k, act, m.act)?;
+    match k.objs.get(target) {
+        Some(KObject::Activity(a)) => match a.exited {
+            Some(code) => Ok(Some(code)),
+            None => {
+                k.waits.push((target, act, token));
+                Ok(None)
+            }
+        },
+        _ => Err(KernelRule::CapType),
     }
 }
 
@@ -73,12 +165,23 @@ pub(crate) fn exit(
         }
     }
     if let Some(KObject::Tile(t)) = k.objs.get_mut(tile_obj) {
+        t.running = None;
         for e in 0..kif::eps::FIRST_FREE.raw() {
             if let Some(a) = t.allocated.get_mut(usize::from(e)) {
                 *a = false;
             }
         }
     }
+    // Whoever waits for it gets its exit code; its own waits end.
+    let mut still = Vec::new();
+    for (target, waiter, token) in core::mem::take(&mut k.waits) {
+        if target == act {
+            k.ready.push((token, crate::kernel::Reply::ok([code, 0])));
+        } else if waiter != act {
+            still.push((target, waiter, token));
+        }
+    }
+    k.waits = still;
     fault.map_or(Ok(()), Err)
 }
 
@@ -429,7 +532,27 @@ pub(crate) fn revoke(
             k.refund(kmem, amount);
         }
         if cap.owns {
-            free_object(k, cap.obj);
+            // An activity lives on (its exit code for waiters) but is
+            // stopped when its creator's capability goes.
+            let running = match k.objs.get(cap.obj) {
+                Some(KObject::Activity(a)) if a.exited.is_none() => {
+                    k.objs.get(a.tile).and_then(|t| match t {
+                        KObject::Tile(t) => Some(t.id),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            };
+            if let Some(tile) = running {
+                if noc.core_control(tile, false).is_err() {
+                    fault = Some(KernelRule::NocFault);
+                }
+                if let Err(r) = exit(k, noc, cap.obj, STOPPED) {
+                    fault = Some(r);
+                }
+            } else if !matches!(k.objs.get(cap.obj), Some(KObject::Activity(_))) {
+                free_object(k, cap.obj);
+            }
         }
     }
     fault.map_or(Ok(()), Err)

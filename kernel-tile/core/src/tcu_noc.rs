@@ -102,6 +102,15 @@ impl<A: RegisterAccess, M: LocalMemory> Noc for TcuNoc<A, M> {
         self.write_remote(tile, offset, &[u64::from(act.raw())])
     }
 
+    fn core_control(&mut self, tile: TileId, run: bool) -> Result<(), Code> {
+        if run {
+            self.start_core(tile)
+        } else {
+            use tcu_mmio::regs::ConfigReg;
+            self.write_remote(tile, ConfigReg::CoreEnable.offset(), &[0])
+        }
+    }
+
     fn invalidate_ep(&mut self, tile: TileId, ep: EpId) -> Result<(), Code> {
         let cmd = ExtCmd::InvEp { ep, force: true }
             .encode()

@@ -380,3 +380,130 @@ fn an_activity_that_exits_releases_its_capabilities_and_its_peers_get_errors() {
     // Its syscalls are refused from now on.
     assert_eq!(h.sys(a, &msg::Noop {}.encode()).code, Code::Gone);
 }
+
+#[test]
+fn an_activity_creates_starts_and_waits_for_another() {
+    let mut h = Harness::new(8192);
+    let (a, b) = (h.a, h.b);
+    // b's tile becomes free when b exits; a gets a capability for it.
+    assert!(h.sys(b, &msg::Exit { code: 0 }.encode()).silent);
+    h.k.grant_tile(a, CapSel(50), B).unwrap();
+    ok(h.sys(
+        a,
+        &msg::DeriveKMem {
+            dst: CapSel(51),
+            kmem: kif::SEL_KMEM,
+            quota: 1024,
+        }
+        .encode(),
+    ));
+    let id = ok(h.sys(
+        a,
+        &msg::CreateAct {
+            dst: CapSel(52),
+            tile: CapSel(50),
+            kmem: CapSel(51),
+        }
+        .encode(),
+    ))[0];
+    let child = tcu_mmio::ActId(id as u16);
+    // Its syscall endpoint was written on B, with its id as the label.
+    assert!(matches!(h.ep(B, kif::eps::SYSCALL_SEND), EpConfig::Send(s) if s.label == Label(id)));
+    // A second activity on the same tile is refused.
+    ok(h.sys(
+        a,
+        &msg::DeriveKMem {
+            dst: CapSel(53),
+            kmem: kif::SEL_KMEM,
+            quota: 256,
+        }
+        .encode(),
+    ));
+    assert_eq!(
+        h.sys(
+            a,
+            &msg::CreateAct {
+                dst: CapSel(54),
+                tile: CapSel(50),
+                kmem: CapSel(53)
+            }
+            .encode()
+        )
+        .code,
+        Code::InUse
+    );
+    ok(h.sys(
+        a,
+        &msg::ActCtrl {
+            act: CapSel(52),
+            start: true,
+        }
+        .encode(),
+    ));
+    let enable = tcu_mmio::regs::ConfigReg::CoreEnable;
+    assert_eq!(
+        h.m.borrow().tile(B).unwrap().config[0],
+        1,
+        "{} set by the kernel",
+        enable.name()
+    );
+    // The wait is answered when the child exits, with its code.
+    let r = h.sys_token(a, 42, &msg::ActWait { act: CapSel(52) }.encode());
+    assert!(r.deferred, "{r:?}");
+    assert!(h.k.take_ready().is_empty());
+    assert_eq!(
+        h.sys(
+            child,
+            &msg::KMemQuota {
+                kmem: kif::SEL_KMEM
+            }
+            .encode()
+        )
+        .values[0],
+        1024
+    );
+    assert!(h.sys(child, &msg::Exit { code: 9 }.encode()).silent);
+    let ready = h.k.take_ready();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(
+        (ready[0].0, ready[0].1.code, ready[0].1.values[0]),
+        (42, Code::Success, 9)
+    );
+    // Waiting again answers at once; the tile is free for the next one.
+    assert_eq!(
+        ok(h.sys(a, &msg::ActWait { act: CapSel(52) }.encode()))[0],
+        9
+    );
+    ok(h.sys(
+        a,
+        &msg::CreateAct {
+            dst: CapSel(55),
+            tile: CapSel(50),
+            kmem: CapSel(53),
+        }
+        .encode(),
+    ));
+    // Revoking the creator's capability stops the activity (core off).
+    ok(h.sys(
+        a,
+        &msg::ActCtrl {
+            act: CapSel(55),
+            start: true,
+        }
+        .encode(),
+    ));
+    ok(h.sys(
+        a,
+        &msg::Revoke {
+            start: CapSel(55),
+            count: 1,
+            own: true,
+        }
+        .encode(),
+    ));
+    assert_eq!(
+        h.m.borrow().tile(B).unwrap().config[0],
+        0,
+        "the core was stopped"
+    );
+}

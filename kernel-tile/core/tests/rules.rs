@@ -277,6 +277,7 @@ fn cases() -> Vec<Case> {
                     rule: Some(KernelRule::MemRegs),
                     values: [0; 2],
                     silent: false,
+                    deferred: false,
                 }
             },
         },
@@ -442,6 +443,54 @@ fn cases() -> Vec<Case> {
             op: |h| {
                 let a = h.a;
                 h.sys(a, &msg::Noop {}.encode())
+            },
+        },
+        Case {
+            rule: KernelRule::ActTileBusy,
+            setup: |h| {
+                let a = h.a;
+                h.k.grant_tile(a, CapSel(50), B).unwrap();
+                ok(h.sys(
+                    a,
+                    &msg::DeriveKMem {
+                        dst: CapSel(51),
+                        kmem: SEL_KMEM,
+                        quota: 512,
+                    }
+                    .encode(),
+                ));
+            },
+            op: |h| {
+                let a = h.a;
+                h.sys(
+                    a,
+                    &msg::CreateAct {
+                        dst: CapSel(52),
+                        tile: CapSel(50),
+                        kmem: CapSel(51),
+                    }
+                    .encode(),
+                )
+            },
+        },
+        Case {
+            rule: KernelRule::ActExited,
+            setup: |h| {
+                let (a, b) = (h.a, h.b);
+                h.k.grant_activity(a, CapSel(50), b).unwrap();
+                let r = h.sys(b, &msg::Exit { code: 0 }.encode());
+                assert!(r.silent);
+            },
+            op: |h| {
+                let a = h.a;
+                h.sys(
+                    a,
+                    &msg::ActCtrl {
+                        act: CapSel(50),
+                        start: true,
+                    }
+                    .encode(),
+                )
             },
         },
         Case {

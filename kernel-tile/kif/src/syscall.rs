@@ -352,6 +352,33 @@ syscalls! {
         /// The exit code.
         code: u64,
     }
+    /// Creates an activity on the tile of tile capability `tile` (which
+    /// runs no activity), paying from kernel-memory capability `kmem`,
+    /// whose quota becomes the new activity's; its capability goes to
+    /// `dst`. The tile's memory must hold the program already. Result: the
+    /// activity's id.
+    CreateAct = 11 {
+        /// Where the capability goes.
+        dst: CapSel,
+        /// The tile.
+        tile: CapSel,
+        /// The quota it gets (a capability the caller derived for it).
+        kmem: CapSel,
+    }
+    /// Starts (true) or stops (false) activity `act`'s tile. Stopping ends
+    /// the activity as if it had exited with code 0x7FFF_FFFF.
+    ActCtrl = 12 {
+        /// The activity.
+        act: CapSel,
+        /// Start or stop.
+        start: bool,
+    }
+    /// Waits until activity `act` has exited. Result: its exit code. The
+    /// reply comes when it exits (at once if it has).
+    ActWait = 13 {
+        /// The activity.
+        act: CapSel,
+    }
 }
 
 impl msg::Exchange {

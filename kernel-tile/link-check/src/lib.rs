@@ -65,9 +65,16 @@ pub extern "C" fn tilekit_kernel_link_check(label: u64, w0: u64, w1: u64) -> u64
         ) -> Result<(), tcu_mmio_ids::Code> {
             Ok(())
         }
+        fn core_control(
+            &mut self,
+            _: tcu_mmio_ids::TileId,
+            _: bool,
+        ) -> Result<(), tcu_mmio_ids::Code> {
+            Ok(())
+        }
     }
     let mut k = kernel_core::Kernel::new(tcu_mmio_ids::TileId::on_chip0(0));
-    k.syscall(&mut NullNoc, label, &[w0, w1]).code as u64
+    k.syscall(&mut NullNoc, label, 0, &[w0, w1]).code as u64
 }
 
 /// The TCU types the kernel's NoC speaks.

@@ -144,10 +144,15 @@ fn serve(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc) -> Result<
                         &slot[HEADER_SIZE..HEADER_SIZE + len],
                         &mut words,
                     );
-                    k.syscall(noc, h.label.0, &words[..n])
+                    k.syscall(noc, h.label.0, off.0.into(), &words[..n])
                 }
                 None => kernel_core::Reply::refused_message(),
             };
+            if reply.deferred {
+                // An activity wait: the slot stays until the answer.
+                answer_ready(tile, k);
+                continue;
+            }
             if reply.silent {
                 // The caller exited: no reply, free the slot.
                 let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
@@ -157,6 +162,7 @@ fn serve(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc) -> Result<
                         h.label.0, h.sender_tile
                     ));
                 }
+                answer_ready(tile, k);
                 continue;
             }
             let mut out = [0u8; 24];
@@ -171,6 +177,25 @@ fn serve(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc) -> Result<
                 }
                 Err(e) => tile.print(&format!("kernel: REPLY failed: {e}\n")),
             }
+            answer_ready(tile, k);
+        }
+    }
+}
+
+/// Sends the replies that became ready (activity waits answered by an
+/// exit), to the messages that asked for them.
+fn answer_ready(tile: &Tile, k: &mut Kernel) {
+    let tcu = tile.tcu();
+    for (token, reply) in k.take_ready() {
+        let mut out = [0u8; 24];
+        kif::syscall::words_to_bytes(&reply.words(), &mut out);
+        tile.write_mem(LocalAddr(REPLY_STAGE), &out);
+        let off = tile_runtime::tcu_mmio::tcu::MsgOffset(token as u32);
+        if tcu
+            .reply(eps::KERNEL_SYSCALL, LocalAddr(REPLY_STAGE), 24, off)
+            .is_err()
+        {
+            let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
         }
     }
 }

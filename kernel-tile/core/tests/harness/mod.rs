@@ -80,6 +80,9 @@ impl Noc for BrokenNoc {
     fn set_running(&mut self, _: TileId, _: ActId) -> Result<(), tcu_mmio::Code> {
         Err(tcu_mmio::Code::TimeoutNoc)
     }
+    fn core_control(&mut self, _: TileId, _: bool) -> Result<(), tcu_mmio::Code> {
+        Err(tcu_mmio::Code::TimeoutNoc)
+    }
 }
 
 impl Harness {
@@ -161,15 +164,21 @@ impl Harness {
         Harness { m, k, noc, a, b }
     }
 
+    /// Syscall `words` as activity `act`, with message token `token`.
+    pub fn sys_token(&mut self, act: ActId, token: u64, words: &[u64]) -> Reply {
+        self.k
+            .syscall(&mut self.noc, act.raw().into(), token, words)
+    }
+
     /// Syscall `words` as activity `act`.
     pub fn sys(&mut self, act: ActId, words: &[u64]) -> Reply {
         assert!(words.len() <= MAX_WORDS);
-        self.k.syscall(&mut self.noc, act.raw().into(), words)
+        self.k.syscall(&mut self.noc, act.raw().into(), 0, words)
     }
 
     /// Syscall through a NoC that fails.
     pub fn sys_broken(&mut self, act: ActId, words: &[u64]) -> Reply {
-        self.k.syscall(&mut BrokenNoc, act.raw().into(), words)
+        self.k.syscall(&mut BrokenNoc, act.raw().into(), 0, words)
     }
 
     /// Endpoint `ep` of `tile` as the model holds it.
