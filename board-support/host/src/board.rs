@@ -397,7 +397,35 @@ impl Board {
         kernel: &[u8],
         apps: &[(TileId, &[u8], Vec<&str>)],
     ) -> Result<TileId, HostError> {
-        use kif::boot::{BOOT_INFO_ADDR, BootTile, TileKind as K};
+        let entries: Vec<(TileId, &[u8], Vec<&str>, bool)> = apps
+            .iter()
+            .map(|(t, i, a)| (*t, *i, a.clone(), true))
+            .collect();
+        self.boot_entries(kernel, &entries)
+    }
+
+    /// Boots the board with the kernel and the root resource manager `root`
+    /// (`tilekit-root`): the kernel starts root only; the `apps` are loaded
+    /// and root starts them (it gets their tiles, `kif::boot`). Returns the
+    /// kernel tile.
+    pub fn boot_with_root(
+        &self,
+        kernel: &[u8],
+        root: (TileId, &[u8], Vec<&str>),
+        apps: &[(TileId, &[u8], Vec<&str>)],
+    ) -> Result<TileId, HostError> {
+        let mut entries = vec![(root.0, root.1, root.2, true)];
+        entries.extend(apps.iter().map(|(t, i, a)| (*t, *i, a.clone(), false)));
+        self.boot_entries(kernel, &entries)
+    }
+
+    /// Boots with `(tile, image, args, started by the kernel)` entries.
+    fn boot_entries(
+        &self,
+        kernel: &[u8],
+        apps: &[(TileId, &[u8], Vec<&str>, bool)],
+    ) -> Result<TileId, HostError> {
+        use kif::boot::{BOOT_INFO_ADDR, BootTile, ENTRY_START, TileKind as K};
         self.reset(Duration::from_secs(10))?;
         let ktile = self
             .rom
@@ -412,7 +440,7 @@ impl Board {
         // Programs must speak the kernel's interface: refused before
         // anything is loaded, naming both versions.
         let kinfo = tilekit_sim::image::check_bytes("the kernel image", kernel)?;
-        for (tile, image, _) in apps {
+        for (tile, image, _, _) in apps {
             let info =
                 tilekit_sim::image::check_bytes(&format!("the program for tile {tile}"), image)?;
             if info.kif != kinfo.kif {
@@ -424,7 +452,7 @@ impl Board {
             }
         }
         self.load(ktile, kernel, &[])?;
-        for (tile, image, args) in apps {
+        for (tile, image, args, _) in apps {
             self.load(*tile, image, args)?;
         }
         let tiles: Vec<BootTile> = self
@@ -444,7 +472,10 @@ impl Board {
                 mem: t.memory,
             })
             .collect();
-        let entries: Vec<TileId> = apps.iter().map(|a| a.0).collect();
+        let entries: Vec<(TileId, u64)> = apps
+            .iter()
+            .map(|a| (a.0, if a.3 { ENTRY_START } else { 0 }))
+            .collect();
         let mut words = vec![0u64; 4 + tiles.len() * 4 + entries.len() * 2];
         let n = kif::boot::encode(&tiles, &entries, &mut words).unwrap_or(0);
         let bytes: Vec<u8> = words[..n].iter().flat_map(|w| w.to_le_bytes()).collect();

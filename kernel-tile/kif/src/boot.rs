@@ -8,8 +8,15 @@
 //! 0  magic "TKBOOT01"           1  kif ABI version
 //! 2  tile count (n)             3  boot entry count (m)
 //! then n × 4 words: NoC id, kind, endpoint count, local memory bytes
-//! then m × 2 words: NoC id of the core to start, flags (0)
+//! then m × 2 words: NoC id of a core with a program, flags
 //! ```
+//!
+//! Flags: [`ENTRY_START`] — the kernel starts this core at boot (the root
+//! resource manager); entries without it are loaded programs the kernel
+//! registers but does not start. The first started entry is **root**: it
+//! receives a tile capability for every entry that is not started, at
+//! selectors [`ROOT_TILE_CAPS`]`+ 0, + 1, …` in entry order, and starts
+//! them itself.
 //!
 //! The programs themselves are already in their cores' memory (loaded the
 //! way `tile-sim-abi::image` describes), each with its arguments.
@@ -22,6 +29,10 @@ pub const BOOT_INFO_ADDR: u64 = 0x1_0000;
 pub const BOOT_INFO_MAX: u64 = 0x1000;
 /// The first word.
 pub const BOOT_MAGIC: u64 = u64::from_le_bytes(*b"TKBOOT01");
+/// Entry flag: the kernel starts this core at boot.
+pub const ENTRY_START: u64 = 1;
+/// Where root finds the tile capabilities of the programs it starts.
+pub const ROOT_TILE_CAPS: crate::CapSel = crate::CapSel(16);
 
 /// What a tile is, as boot information says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +88,7 @@ pub enum BootError {
 }
 
 /// Words of boot information for `tiles` and boot `entries`.
-pub fn encode(tiles: &[BootTile], entries: &[TileId], out: &mut [u64]) -> Option<usize> {
+pub fn encode(tiles: &[BootTile], entries: &[(TileId, u64)], out: &mut [u64]) -> Option<usize> {
     let n = 4 + tiles.len() * 4 + entries.len() * 2;
     let out = out.get_mut(..n)?;
     out[0] = BOOT_MAGIC;
@@ -89,9 +100,9 @@ pub fn encode(tiles: &[BootTile], entries: &[TileId], out: &mut [u64]) -> Option
         w.copy_from_slice(&[t.id.raw().into(), t.kind as u64, t.eps.into(), t.mem]);
     }
     let at = 4 + tiles.len() * 4;
-    for (i, e) in entries.iter().enumerate() {
+    for (i, (e, flags)) in entries.iter().enumerate() {
         out[at + i * 2] = e.raw().into();
-        out[at + i * 2 + 1] = 0;
+        out[at + i * 2 + 1] = *flags;
     }
     Some(n)
 }
@@ -149,11 +160,13 @@ impl<'w> BootInfo<'w> {
         })
     }
 
-    /// The cores to start, in order.
-    pub fn entries(&self) -> impl Iterator<Item = Option<TileId>> + '_ {
+    /// The cores with programs and their flags, in order.
+    pub fn entries(&self) -> impl Iterator<Item = Option<(TileId, u64)>> + '_ {
         let at = 4 + self.tiles * 4;
-        (0..self.entries)
-            .map(move |i| TileId::from_raw(u16::try_from(self.words[at + i * 2]).ok()?).ok())
+        (0..self.entries).map(move |i| {
+            let id = TileId::from_raw(u16::try_from(self.words[at + i * 2]).ok()?).ok()?;
+            Some((id, self.words[at + i * 2 + 1]))
+        })
     }
 }
 
@@ -179,7 +192,7 @@ mod tests {
             },
         ];
         let mut w = [0u64; 32];
-        let n = encode(&tiles, &[TileId::on_chip0(2)], &mut w).unwrap();
+        let n = encode(&tiles, &[(TileId::on_chip0(2), ENTRY_START)], &mut w).unwrap();
         let info = BootInfo::decode(&w[..n]).unwrap();
         assert_eq!(
             info.tiles()
@@ -188,7 +201,10 @@ mod tests {
                 .0,
             2
         );
-        assert_eq!(info.entries().next(), Some(Some(TileId::on_chip0(2))));
+        assert_eq!(
+            info.entries().next(),
+            Some(Some((TileId::on_chip0(2), ENTRY_START)))
+        );
         assert!(matches!(BootInfo::decode(&[0; 8]), Err(BootError::NoMagic)));
         w[1] = 99;
         assert!(matches!(

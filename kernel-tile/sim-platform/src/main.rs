@@ -103,8 +103,14 @@ fn kernel(tile: &Tile) -> Result<(), String> {
             }
         }
     }
+    // Started entries run at once; the first of them is root, which gets
+    // a tile capability for every entry that is not started (kif::boot).
     let mut started = 0;
-    for entry in info.entries().flatten() {
+    let mut root = None;
+    for (entry, flags) in info.entries().flatten() {
+        if flags & kif::boot::ENTRY_START == 0 {
+            continue;
+        }
         let act = k
             .create_activity(&mut noc, entry, &entry.to_string(), BOOT_KMEM)
             .map_err(|r| format!("creating the activity on {entry}: {r}"))?;
@@ -114,7 +120,19 @@ fn kernel(tile: &Tile) -> Result<(), String> {
             "kernel: started {entry} as activity {}\n",
             act.raw()
         ));
+        root.get_or_insert(act);
         started += 1;
+    }
+    if let Some(root) = root {
+        let loaded = info
+            .entries()
+            .flatten()
+            .filter(|(_, f)| f & kif::boot::ENTRY_START == 0);
+        for (i, (entry, _)) in loaded.enumerate() {
+            let sel = kif::CapSel(kif::boot::ROOT_TILE_CAPS.0 + i as u64);
+            k.grant_tile(root, sel, entry)
+                .map_err(|r| format!("giving root the tile {entry}: {r}"))?;
+        }
     }
     tile.print(&format!(
         "kernel: booted on {me}: {user} user tiles deprivileged, {started} started\n"

@@ -151,4 +151,48 @@ mod sim {
         );
         assert!(e.contains(&want), "{e}");
     }
+
+    #[test]
+    fn root_starts_hello_and_waits_for_it() {
+        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+        let root = TileId::on_chip0(1);
+        board
+            .boot_with_root(
+                &image("tilekit-kernel"),
+                (root, &image("tilekit-root"), vec![]),
+                &[(APP, &image("hello"), vec!["root"])],
+            )
+            .unwrap();
+        board.wait_started(APP, Duration::from_secs(10)).unwrap();
+        let v = board.wait(APP, Duration::from_secs(20)).unwrap();
+        assert_eq!(
+            (v.cu, v.exit_code),
+            (Ok(CuState::Exited), 0),
+            "{}",
+            v.printed
+        );
+        assert!(
+            v.printed.contains("Hello, root! from tile C0T02"),
+            "{}",
+            v.printed
+        );
+        // Root waited for it (ActWait answered by the exit) and ends with its code.
+        let r = board.wait(root, Duration::from_secs(20)).unwrap();
+        assert_eq!(
+            (r.cu, r.exit_code),
+            (Ok(CuState::Exited), 0),
+            "{}",
+            r.printed
+        );
+        assert!(
+            r.printed.contains("root: started activity 1"),
+            "{}",
+            r.printed
+        );
+        assert!(
+            r.printed.contains("root: activity 1 exited with 0"),
+            "{}",
+            r.printed
+        );
+    }
 }

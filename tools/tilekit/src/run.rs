@@ -84,13 +84,43 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
                 return Ok(Exit::Usage);
             }
         },
-        None => match board.rom().tiles.iter().find(|t| t.kind == TileKind::Core) {
-            Some(t) => t.id,
-            None => {
-                eprintln!("error: board `{}` has no core tile", board.rom().name);
+        // With the kernel and two cores or more, root takes the first core
+        // and the program the next; otherwise the program the first.
+        None => {
+            let cores: Vec<_> = board
+                .rom()
+                .tiles
+                .iter()
+                .filter(|t| t.kind == TileKind::Core)
+                .map(|t| t.id)
+                .collect();
+            match (cores.len(), kernel.is_some()) {
+                (0, _) => {
+                    eprintln!("error: board `{}` has no core tile", board.rom().name);
+                    return Ok(Exit::Failed);
+                }
+                (1, _) | (_, false) => cores[0],
+                _ => cores[1],
+            }
+        }
+    };
+    // Root, the resource manager, runs on a core beside the program's, if
+    // the board has one; the kernel starts root, root starts the program.
+    let root_tile = board
+        .rom()
+        .tiles
+        .iter()
+        .find(|t| t.kind == TileKind::Core && t.id != tile)
+        .map(|t| t.id);
+    let root = match (&kernel, root_tile) {
+        (Some(_), Some(rt)) => match read("tilekit-root") {
+            Ok((_, r)) => Some((rt, r)),
+            Err(e) => {
+                eprintln!("error: {e}");
                 return Ok(Exit::Failed);
             }
         },
+        _ => None,
     };
     let argv: Vec<&str> = args.args.iter().map(String::as_str).collect();
     let started = Instant::now();
@@ -98,11 +128,14 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         Ok((_, h, _)) => h,
         Err(e) => return Ok(report(e)),
     };
-    let started_up = match &kernel {
-        Some(k) => board
+    let started_up = match (&kernel, &root) {
+        (Some(k), Some((rt, r))) => board
+            .boot_with_root(k, (*rt, r, vec![]), &[(tile, &image, argv.clone())])
+            .and_then(|_| board.wait_started(tile, Duration::from_secs(10))),
+        (Some(k), None) => board
             .boot(k, &[(tile, &image, argv.clone())])
             .and_then(|_| board.wait_started(tile, Duration::from_secs(10))),
-        None => board.run(tile, &image, &argv),
+        (None, _) => board.run(tile, &image, &argv),
     };
     if let Err(e) = started_up {
         return Ok(report(e));
@@ -115,10 +148,10 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         "{} started on tile {tile} of {}{}",
         path.display(),
         board.uri(),
-        if kernel.is_some() {
-            " by the kernel"
-        } else {
-            ""
+        match (&kernel, &root) {
+            (Some(_), Some((rt, _))) => format!(" by root (on {rt})"),
+            (Some(_), None) => " by the kernel".to_owned(),
+            _ => String::new(),
         }
     );
     let deadline = started + Duration::from_secs_f64(args.timeout.max(0.0));
