@@ -526,13 +526,20 @@ impl Board {
         })
     }
 
-    /// Waits until `tile`'s compute unit halts; after `timeout` it is
+    /// Waits until `tile`'s compute unit has run and halted (a core that
+    /// is still stopped is first waited for to start); after `timeout` it is
     /// stopped and the error names the tile and what it printed last.
     pub fn wait(&self, tile: TileId, timeout: Duration) -> Result<TileView, HostError> {
         let (slot, _) = self.slot(tile)?;
         let cu = tile_region(slot) + TileEventReg::CuState.offset();
         let deadline = Instant::now() + timeout;
         let mut pause = Duration::from_micros(20);
+        // A core someone else starts (the kernel, root) may not run yet:
+        // wait for it to start first.
+        while self.window().read(cu) == CuState::Stopped as u64 && Instant::now() < deadline {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(5));
+        }
         while self.window().read(cu) == CuState::Running as u64 {
             if Instant::now() >= deadline {
                 let printed = self.output(tile).unwrap_or_default();

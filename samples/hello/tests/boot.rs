@@ -195,4 +195,32 @@ mod sim {
             r.printed
         );
     }
+
+    #[test]
+    fn a_program_that_panics_is_reported_to_the_kernel_and_to_root() {
+        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+        let root = TileId::on_chip0(1);
+        board
+            .boot_with_root(
+                &image("tilekit-kernel"),
+                (root, &image("tilekit-root"), vec![]),
+                &[(APP, &image("crasher"), vec!["panic"])],
+            )
+            .unwrap();
+        let r = board.wait(root, Duration::from_secs(20)).unwrap();
+        let v = board.tile_view(APP).unwrap();
+        assert!(
+            v.printed
+                .contains("the program panicked: on purpose, as asked"),
+            "{}",
+            v.printed
+        );
+        // The runtime told the kernel (exit 101); root's wait got it.
+        assert!(
+            r.printed.contains("root: activity 1 exited with 101"),
+            "{}",
+            r.printed
+        );
+        assert_eq!(r.exit_code, 101);
+    }
 }

@@ -92,7 +92,7 @@ const EXIT_MSG: u64 = 0xE00;
 /// If the kernel started this tile (its syscall endpoint leads to the
 /// kernel), sends the `Exit` syscall: the kernel releases the activity's
 /// capabilities, so peers get errors instead of waiting. No reply comes.
-fn tell_the_kernel(tile: &Tile, code: i32) {
+pub(crate) fn tell_the_kernel(tile: &Tile, code: i32) {
     use tcu_mmio::ep::EpConfig;
     let to_kernel = matches!(
         tile.tcu().ep_config(kif::eps::SYSCALL_SEND),
@@ -125,7 +125,23 @@ pub fn run(main: impl FnOnce(&Tile) -> i32) -> ! {
     std::hint::black_box(&sim::IMAGE_NOTE);
     match Tile::attach() {
         Ok(tile) => {
-            let code = main(&tile);
+            // A crash still tells the kernel (as M3's multiplexer would):
+            // a fatal signal through the handler, a panic here.
+            sim::on_crash(&tile);
+            let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| main(&tile)))
+            {
+                Ok(code) => code,
+                Err(payload) => {
+                    let what = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "(no message)".into());
+                    tile.print(&format!("tile-runtime: the program panicked: {what}\n"));
+                    101
+                }
+            };
+            sim::on_crash_clear();
             tell_the_kernel(&tile, code);
             std::process::exit(code)
         }
