@@ -206,8 +206,35 @@ impl Board {
             })
     }
 
-    /// The debug view of `tile`.
+    /// Asks a simulated board to publish its debug view now (it refreshes
+    /// tiles other than the host's lazily, up to 20 ms behind); waits at
+    /// most 100 ms. Hardware serves a live view: nothing to do.
+    fn sync_view(&self) {
+        let w = self.window();
+        if w.read(ControlReg::ServerPid.window_offset()) == 0 {
+            return;
+        }
+        let req = w.read(ControlReg::ViewAck.window_offset()).wrapping_add(1);
+        w.write(ControlReg::ViewReq.window_offset(), req);
+        let deadline = Instant::now() + Duration::from_millis(100);
+        while w.read(ControlReg::ViewAck.window_offset()) != req && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    }
+
+    /// The state of `tile`'s compute unit, read directly (no view sync:
+    /// the board publishes it at once).
+    pub fn cu_state(&self, tile: TileId) -> Result<Result<CuState, u64>, HostError> {
+        let (slot, _) = self.slot(tile)?;
+        let raw = self
+            .window()
+            .read(tile_region(slot) + TileEventReg::CuState.offset());
+        Ok(CuState::try_from(raw))
+    }
+
+    /// The debug view of `tile`, up to date.
     pub fn tile_view(&self, tile: TileId) -> Result<TileView, HostError> {
+        self.sync_view();
         let (slot, rt) = self.slot(tile)?;
         Ok(TileView::read(
             self.window(),

@@ -39,6 +39,13 @@ fn poll(shared: &Arc<Shared>) -> bool {
         w.write(ControlReg::Status.window_offset(), STATUS_UP.mask());
         active = true;
     }
+    // A host asks for an up-to-date view: publish every dirty region in
+    // this pass, then acknowledge.
+    let view_req = w.read(ControlReg::ViewReq.window_offset());
+    let sync = view_req != w.read(ControlReg::ViewAck.window_offset());
+    if sync {
+        active = true;
+    }
     let changes = {
         let mut st = lock(shared);
         for (k, t) in shared.tiles.iter().enumerate() {
@@ -73,6 +80,15 @@ fn poll(shared: &Arc<Shared>) -> bool {
             if handoff {
                 active |= service::service(shared, &mut st, k);
             }
+        }
+        if sync {
+            for (k, t) in shared.tiles.iter().enumerate() {
+                if std::mem::take(&mut st.view_dirty[k]) {
+                    let st = &mut *st;
+                    st.views[k].publish(w, &st.model, t.id);
+                }
+            }
+            w.write(ControlReg::ViewAck.window_offset(), view_req);
         }
         !st.core_changes.is_empty()
     };

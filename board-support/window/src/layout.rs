@@ -83,6 +83,13 @@ pub enum ControlReg {
     Heartbeat,
     /// PID of the simulator serving the board (0 for hardware).
     ServerPid,
+    /// A host writes a new value to ask for an up-to-date debug view
+    /// (simulator: every tile region published now).
+    ViewReq,
+    /// The last VIEW_REQ value whose view has been published (the
+    /// simulator copies it; hardware, whose view is always live, may
+    /// ignore both).
+    ViewAck,
     /// The memory-tile offset aperture `n` shows (n < 4).
     ApertureBase(u8),
     /// Byte `8·n..8·n+8` of the owner's command line (n < 8; NUL padded).
@@ -100,6 +107,8 @@ impl ControlReg {
             ControlReg::Status => 0x020,
             ControlReg::Heartbeat => 0x028,
             ControlReg::ServerPid => 0x030,
+            ControlReg::ViewReq => 0x038,
+            ControlReg::ViewAck => 0x040,
             ControlReg::ApertureBase(n) => 0x100 + 8 * n as u64,
             ControlReg::OwnerCmd(n) => 0x200 + 8 * n as u64,
         }

@@ -183,8 +183,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
                 let _ = stdout.flush();
             }
         }
-        let view = board.tile_view(tile).map_err(anyhow::Error::from)?;
-        if view.cu != Ok(CuState::Running) {
+        if board.cu_state(tile).map_err(anyhow::Error::from)? != Ok(CuState::Running) {
+            let view = board.tile_view(tile).map_err(anyhow::Error::from)?;
             // Output printed just before the end.
             let (bytes, _, _) = board
                 .output_since(tile, head)
