@@ -147,9 +147,11 @@ fn serve(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc) -> Result<
     let mut slot = vec![0u8; slot_size];
     let mut words = [0u64; kif::syscall::MAX_WORDS];
     loop {
+        // SLEEP returns at once while a message is unread, so it goes
+        // first: one FETCH per message, none that finds nothing.
         tcu.sleep(eps::KERNEL_SYSCALL)
             .map_err(|e| format!("SLEEP: {e}"))?;
-        while let Some(off) = tcu
+        if let Some(off) = tcu
             .fetch_msg(eps::KERNEL_SYSCALL)
             .map_err(|e| format!("FETCH_MSG: {e}"))?
         {
