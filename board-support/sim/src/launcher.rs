@@ -334,10 +334,81 @@ fn spawn(shared: &Arc<Shared>, i: usize, image: &OwnedFd, args: &[String]) -> Re
                 TileExit::Exited(c) => (CuState::Exited, c as u64),
                 TileExit::Signaled(sig) => (CuState::Crashed, 128 + sig as u64),
             };
+            let stopped = st.stopping[i];
             st.stopping[i] = false;
             s.window.set_cu(s.tiles[i].slot, state, code);
+            if !stopped {
+                report_halt(&s, &mut st, i, code);
+            }
             s.exited.notify_all();
         })
         .map_err(os("starting a reaper thread"))?;
     Ok(())
+}
+
+/// Tells the kernel that tile `i`'s compute unit halted with `code`, as
+/// the board's tile controller does: if the kernel gave the tile a syscall
+/// endpoint, an `Exit` message goes out through it on the tile's behalf —
+/// whatever the program did or did not manage to send (a crash, a kill by
+/// the sandbox). A running command is aborted and the endpoint's credit
+/// restored first; an `Exit` the program sent itself makes this one a
+/// duplicate the kernel refuses.
+fn report_halt(shared: &Shared, st: &mut crate::State, i: usize, code: u64) {
+    use tcu_mmio::ep::EpConfig;
+    use tcu_mmio::regs::UnprivReg;
+    use tcu_mmio::{CmdOp, Command, EpId, Reg};
+    use tcu_model::Access;
+    let id = shared.tiles[i].id;
+    let Some(tile) = st.model.tile(id) else {
+        return;
+    };
+    let layout = tile.layout;
+    let EpConfig::Send(mut ep) = tile.ep(kif::eps::SYSCALL_SEND) else {
+        return;
+    };
+    if ep.target_ep != kif::eps::KERNEL_SYSCALL {
+        return;
+    }
+    st.model.abort_command(id);
+    st.inflight[i] = false;
+    ep.cur_credits = ep.max_credits;
+    if let Ok(words) = EpConfig::Send(ep).to_regs() {
+        for (w, v) in words.iter().enumerate() {
+            let reg = Reg::Ep {
+                ep: kif::eps::SYSCALL_SEND,
+                word: w as u8,
+            };
+            st.model
+                .write_reg(id, reg.offset(layout), *v, Access::Remote);
+        }
+    }
+    let mut msg = [0u8; 16];
+    kif::syscall::words_to_bytes(&kif::syscall::msg::Exit { code }.encode(), &mut msg);
+    if !st.model.write_local(id, kif::eps::EXIT_MSG_BUF, &msg) {
+        return;
+    }
+    let at = |r: UnprivReg| Reg::Unpriv(r).offset(layout);
+    st.model.write_reg(
+        id,
+        at(UnprivReg::DataAddr),
+        kif::eps::EXIT_MSG_BUF,
+        Access::Local,
+    );
+    st.model
+        .write_reg(id, at(UnprivReg::DataSize), msg.len() as u64, Access::Local);
+    st.model
+        .write_reg(id, at(UnprivReg::Arg1), 0, Access::Local);
+    let send = Command {
+        op: CmdOp::Send,
+        ep: kif::eps::SYSCALL_SEND,
+        arg0: EpId::INVALID.raw().into(),
+    };
+    st.model.write_reg(
+        id,
+        Reg::COMMAND.offset(layout),
+        send.encode(),
+        Access::Local,
+    );
+    tracing::debug!("tile {id} halted with {code}: Exit sent to the kernel on its behalf");
+    crate::service::after_model_step(shared, st, i);
 }

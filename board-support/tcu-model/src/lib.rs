@@ -226,6 +226,24 @@ impl Model {
         }
     }
 
+    /// The compute unit of tile `id` is gone (its core halted): a command
+    /// it left running (a SLEEP, say) ends, as the TCU's abort would end it,
+    /// so the TCU is idle for whoever uses it next. No error code is
+    /// recorded (nothing is left to read it); returns whether one was running.
+    pub fn abort_command(&mut self, id: TileId) -> bool {
+        let Some(&i) = self.index.get(&id) else {
+            return false;
+        };
+        let t = &mut self.tiles[i];
+        let running = tcu_mmio::cmd::CommandStatus::decode(t.command)
+            .is_ok_and(|c| c.op != tcu_mmio::CmdOp::Idle);
+        if running {
+            t.command = 0;
+            self.events.push(id);
+        }
+        running
+    }
+
     /// Board reset: every TCU back to its reset state (privileged, all
     /// endpoints invalid, counters zero) and every memory cleared.
     pub fn reset(&mut self) {

@@ -32,6 +32,9 @@ pub const FIRST_FREE: EpId = EpId(4);
 pub const SYSCALL_REPLY_BUF: u64 = 0x0;
 /// Activity: the upcall receive buffer.
 pub const UPCALL_BUF: u64 = 0x800;
+/// Activity: where an `Exit` message is assembled when the activity ends
+/// (by its runtime, or — after a crash — by the board on its behalf).
+pub const EXIT_MSG_BUF: u64 = 0xE00;
 /// Activity: local memory below this address belongs to the runtime.
 pub const RUNTIME_AREA_END: u64 = 0x1000;
 

@@ -223,4 +223,29 @@ mod sim {
         );
         assert_eq!(r.exit_code, 101);
     }
+
+    #[test]
+    fn a_tile_killed_by_the_sandbox_is_reported_and_root_goes_on() {
+        // The sandbox probe opens a socket: the seccomp filter kills it with
+        // SIGSYS before it can say anything. The board reports the halt to
+        // the kernel on its behalf, and root's wait ends with 128 + 31.
+        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+        let root = TileId::on_chip0(1);
+        board
+            .boot_with_root(
+                &image("tilekit-kernel"),
+                (root, &image("tilekit-root"), vec![]),
+                &[(APP, &image("tilekit-sandbox-probe"), vec!["socket"])],
+            )
+            .unwrap();
+        let r = board.wait(root, Duration::from_secs(20)).unwrap();
+        let v = board.tile_view(APP).unwrap();
+        assert_eq!((v.cu, v.exit_code), (Ok(CuState::Crashed), 128 + 31));
+        assert!(
+            r.printed.contains("root: activity 1 exited with 159"),
+            "{}",
+            r.printed
+        );
+        assert_eq!((r.cu, r.exit_code), (Ok(CuState::Exited), 159));
+    }
 }

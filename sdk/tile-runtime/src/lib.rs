@@ -87,7 +87,7 @@ impl Tile {
 
 /// Where the runtime assembles the exit message (its own area of local
 /// memory, below `kif::eps::RUNTIME_AREA_END`).
-const EXIT_MSG: u64 = 0xE00;
+const EXIT_MSG: u64 = kif::eps::EXIT_MSG_BUF;
 
 /// If the kernel started this tile (its syscall endpoint leads to the
 /// kernel), sends the `Exit` syscall: the kernel releases the activity's

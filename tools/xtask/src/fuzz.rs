@@ -1,5 +1,6 @@
 //! The `fuzz-smoke` step: builds the fuzz targets in `fuzz/` (outside the
-//! workspace, with cargo-fuzz on the stable toolchain, no sanitizer) and
+//! workspace, with cargo-fuzz on the stable toolchain, no sanitizer, with
+//! debug assertions so an arithmetic overflow is a crash as in tests) and
 //! runs each for a bounded time from its committed seeds. New inputs go to
 //! a scratch corpus under `target/`; a crash fails the step naming the
 //! target and the input that crashed it (docs/fuzzing.md).
@@ -9,8 +10,15 @@ use std::process::Command;
 
 use crate::steps::Outcome;
 
-/// Seconds each target runs.
-const SECONDS_PER_TARGET: u32 = 20;
+/// Seconds each target runs (libFuzzer's `-max_total_time`).
+const SECONDS_PER_TARGET: u32 = 15;
+
+/// Seconds one input may take before libFuzzer calls it a hang and fails.
+const SECONDS_PER_INPUT: u32 = 10;
+
+/// Build flags, the same for `cargo fuzz build` and `cargo fuzz run` (a
+/// difference would make `run` build again).
+const FLAGS: &[&str] = &["--sanitizer", "none", "--debug-assertions"];
 
 /// The targets, as listed in `fuzz/Cargo.toml`.
 pub const TARGETS: &[&str] = &[
@@ -21,7 +29,8 @@ pub const TARGETS: &[&str] = &[
     "kif_syscall",
 ];
 
-/// Runs the step.
+/// Runs the step: one build, then every target (a crash in one does not
+/// stop the others), failing with each crashed target and its input.
 pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
     if !have_fuzz {
         return Outcome::Skipped("cargo-fuzz is not installed (run tools/setup.sh)".into());
@@ -29,7 +38,8 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
     let dir = root.join("fuzz");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let build = Command::new(&cargo)
-        .args(["fuzz", "build", "--sanitizer", "none"])
+        .args(["fuzz", "build"])
+        .args(FLAGS)
         .current_dir(&dir)
         .status();
     match build {
@@ -38,9 +48,12 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
         Err(e) => return Outcome::Failed(format!("could not start cargo fuzz: {e}")),
     }
     let scratch = root.join("target/fuzz-smoke");
+    let mut failed = Vec::new();
     for t in TARGETS {
         let corpus = scratch.join("corpus").join(t);
         let artifacts = scratch.join("artifacts").join(t);
+        // Inputs saved by an earlier run must not be blamed on this one.
+        let _ = std::fs::remove_dir_all(&artifacts);
         if let Err(e) =
             std::fs::create_dir_all(&corpus).and_then(|()| std::fs::create_dir_all(&artifacts))
         {
@@ -48,15 +61,21 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
         }
         let prefix = format!("-artifact_prefix={}/", artifacts.display());
         let time = format!("-max_total_time={SECONDS_PER_TARGET}");
+        let timeout = format!("-timeout={SECONDS_PER_INPUT}");
+        println!("fuzz-smoke: {t}: {SECONDS_PER_TARGET} s from fuzz/seeds/{t}");
         let status = Command::new(&cargo)
-            .args(["fuzz", "run", "--sanitizer", "none", t])
+            .args(["fuzz", "run"])
+            .args(FLAGS)
+            .arg(t)
             .arg(&corpus)
             .arg(dir.join("seeds").join(t))
             .args([
                 "--",
                 &time,
+                &timeout,
                 &prefix,
                 "-rss_limit_mb=2048",
+                "-print_funcs=0",
                 "-print_final_stats=1",
             ])
             .current_dir(&dir)
@@ -64,26 +83,34 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
         match status {
             Ok(s) if s.success() => println!("fuzz-smoke: {t}: no crash in {SECONDS_PER_TARGET} s"),
             Ok(s) => {
-                let found: Vec<String> = std::fs::read_dir(&artifacts)
+                let mut found: Vec<String> = std::fs::read_dir(&artifacts)
                     .map(|d| {
                         d.filter_map(Result::ok)
                             .map(|e| e.path().display().to_string())
                             .collect()
                     })
                     .unwrap_or_default();
-                return Outcome::Failed(format!(
-                    "fuzz target `{t}` failed ({s}); input: {}; reproduce with `cd fuzz && cargo fuzz run --sanitizer none {t} INPUT`",
-                    if found.is_empty() {
-                        "none saved".to_owned()
-                    } else {
-                        found.join(", ")
-                    }
-                ));
+                found.sort();
+                let input = if found.is_empty() {
+                    "none saved".to_owned()
+                } else {
+                    found.join(", ")
+                };
+                println!("fuzz-smoke: {t}: CRASHED ({s}); input: {input}");
+                failed.push(format!("`{t}` crashed ({s}), input {input}"));
             }
             Err(e) => return Outcome::Failed(format!("could not start cargo fuzz: {e}")),
         }
     }
-    Outcome::Passed
+    if failed.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::Failed(format!(
+            "fuzz target {}; reproduce with `cd fuzz && cargo fuzz run {} TARGET INPUT` (docs/fuzzing.md)",
+            failed.join("; fuzz target "),
+            FLAGS.join(" ")
+        ))
+    }
 }
 
 #[cfg(test)]
