@@ -363,7 +363,7 @@ fn report_halt(shared: &Shared, st: &mut crate::State, i: usize, code: u64) {
         return;
     };
     let layout = tile.layout;
-    let EpConfig::Send(mut ep) = tile.ep(kif::eps::SYSCALL_SEND) else {
+    let EpConfig::Send(ep) = tile.ep(kif::eps::SYSCALL_SEND) else {
         return;
     };
     if ep.target_ep != kif::eps::KERNEL_SYSCALL {
@@ -371,17 +371,7 @@ fn report_halt(shared: &Shared, st: &mut crate::State, i: usize, code: u64) {
     }
     st.model.abort_command(id);
     st.inflight[i] = false;
-    ep.cur_credits = ep.max_credits;
-    if let Ok(words) = EpConfig::Send(ep).to_regs() {
-        for (w, v) in words.iter().enumerate() {
-            let reg = Reg::Ep {
-                ep: kif::eps::SYSCALL_SEND,
-                word: w as u8,
-            };
-            st.model
-                .write_reg(id, reg.offset(layout), *v, Access::Remote);
-        }
-    }
+    st.model.refill_credits(id, kif::eps::SYSCALL_SEND);
     let mut msg = [0u8; 16];
     kif::syscall::words_to_bytes(&kif::syscall::msg::Exit { code }.encode(), &mut msg);
     if !st.model.write_local(id, kif::eps::EXIT_MSG_BUF, &msg) {

@@ -244,6 +244,23 @@ impl Model {
         running
     }
 
+    /// Refills the credits of send endpoint `ep` of tile `id` (its tile
+    /// controller, after the core halted, so a last message can go out).
+    /// Returns whether `ep` is a send endpoint.
+    pub fn refill_credits(&mut self, id: TileId, ep: tcu_mmio::EpId) -> bool {
+        let Some(&i) = self.index.get(&id) else {
+            return false;
+        };
+        match self.tiles[i].ep(ep) {
+            tcu_mmio::ep::EpConfig::Send(mut s) => {
+                s.cur_credits = s.max_credits;
+                self.tiles[i].set_ep(ep, &tcu_mmio::ep::EpConfig::Send(s));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Board reset: every TCU back to its reset state (privileged, all
     /// endpoints invalid, counters zero) and every memory cleared.
     pub fn reset(&mut self) {
