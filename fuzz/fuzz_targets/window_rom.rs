@@ -16,9 +16,6 @@ use board_window::rom::{KIND_LEN, NAME_LEN};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if data.first() == Some(&b'Z') {
-        panic!("deliberate smoke-test panic");
-    }
     let decoded = board_window::decode(data);
     let rom_size = ROM_SIZE as usize;
     if data.len() > rom_size {
