@@ -97,7 +97,13 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
                     found.join(", ")
                 };
                 println!("fuzz-smoke: {t}: CRASHED ({s}); input: {input}");
-                failed.push(format!("`{t}` crashed ({s}), input {input}"));
+                let again = found.first().map_or(String::new(), |f| {
+                    format!(
+                        " (reproduce: `cd fuzz && cargo fuzz run {} {t} {f}`)",
+                        FLAGS.join(" ")
+                    )
+                });
+                failed.push(format!("`{t}` crashed ({s}), input {input}{again}"));
             }
             Err(e) => return Outcome::Failed(format!("could not start cargo fuzz: {e}")),
         }
@@ -106,9 +112,8 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
         Outcome::Passed
     } else {
         Outcome::Failed(format!(
-            "fuzz target {}; reproduce with `cd fuzz && cargo fuzz run {} TARGET INPUT` (docs/fuzzing.md)",
-            failed.join("; fuzz target "),
-            FLAGS.join(" ")
+            "fuzz target {} (docs/fuzzing.md)",
+            failed.join("; fuzz target ")
         ))
     }
 }
