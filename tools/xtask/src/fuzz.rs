@@ -1,12 +1,15 @@
 //! The `fuzz-smoke` step: builds the fuzz targets in `fuzz/` (outside the
 //! workspace, with cargo-fuzz on the stable toolchain, no sanitizer, with
 //! debug assertions so an arithmetic overflow is a crash as in tests) and
-//! runs each for a bounded time from its committed seeds. New inputs go to
-//! a scratch corpus under `target/`; a crash fails the step naming the
-//! target and the input that crashed it (docs/fuzzing.md).
+//! runs each for a bounded time from its committed seeds, as many at once
+//! as there are cores. New inputs go to a scratch corpus under `target/`;
+//! a crash fails the step naming the target and the input that crashed it
+//! (docs/fuzzing.md).
 
-use std::path::Path;
-use std::process::Command;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
 
 use crate::steps::Outcome;
 
@@ -15,6 +18,12 @@ const SECONDS_PER_TARGET: u32 = 15;
 
 /// Seconds one input may take before libFuzzer calls it a hang and fails.
 const SECONDS_PER_INPUT: u32 = 10;
+
+/// Lines of a target's log printed when it passes (its end).
+const LOG_TAIL: usize = 12;
+
+/// Lines of a target's log printed when it fails (from the panic on).
+const FAILED_TAIL: usize = 150;
 
 /// Build flags, the same for `cargo fuzz build` and `cargo fuzz run` (a
 /// difference would make `run` build again).
@@ -29,8 +38,17 @@ pub const TARGETS: &[&str] = &[
     "kif_syscall",
 ];
 
-/// Runs the step: one build, then every target (a crash in one does not
-/// stop the others), failing with each crashed target and its input.
+/// One target's run.
+struct Run {
+    target: &'static str,
+    child: Child,
+    log: PathBuf,
+    artifacts: PathBuf,
+}
+
+/// Runs the step: one build, then every target, one per core (a crash in
+/// one does not stop the others), failing with each crashed target and its
+/// input.
 pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
     if !have_fuzz {
         return Outcome::Skipped("cargo-fuzz is not installed (run tools/setup.sh)".into());
@@ -48,64 +66,47 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
         Err(e) => return Outcome::Failed(format!("could not start cargo fuzz: {e}")),
     }
     let scratch = root.join("target/fuzz-smoke");
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "fuzz-smoke: {} targets, {SECONDS_PER_TARGET} s each from fuzz/seeds/TARGET, {} at a time; logs in {}",
+        TARGETS.len(),
+        jobs.min(TARGETS.len()),
+        scratch.join("logs").display()
+    );
+    let mut queue = TARGETS.iter();
+    let mut running: Vec<Run> = Vec::new();
     let mut failed = Vec::new();
-    for t in TARGETS {
-        let corpus = scratch.join("corpus").join(t);
-        let artifacts = scratch.join("artifacts").join(t);
-        // Inputs saved by an earlier run must not be blamed on this one.
-        let _ = std::fs::remove_dir_all(&artifacts);
-        if let Err(e) =
-            std::fs::create_dir_all(&corpus).and_then(|()| std::fs::create_dir_all(&artifacts))
-        {
-            return Outcome::Failed(format!("creating {}: {e}", scratch.display()));
-        }
-        let prefix = format!("-artifact_prefix={}/", artifacts.display());
-        let time = format!("-max_total_time={SECONDS_PER_TARGET}");
-        let timeout = format!("-timeout={SECONDS_PER_INPUT}");
-        println!("fuzz-smoke: {t}: {SECONDS_PER_TARGET} s from fuzz/seeds/{t}");
-        let status = Command::new(&cargo)
-            .args(["fuzz", "run"])
-            .args(FLAGS)
-            .arg(t)
-            .arg(&corpus)
-            .arg(dir.join("seeds").join(t))
-            .args([
-                "--",
-                &time,
-                &timeout,
-                &prefix,
-                "-rss_limit_mb=2048",
-                "-print_funcs=0",
-                "-print_final_stats=1",
-            ])
-            .current_dir(&dir)
-            .status();
-        match status {
-            Ok(s) if s.success() => println!("fuzz-smoke: {t}: no crash in {SECONDS_PER_TARGET} s"),
-            Ok(s) => {
-                let mut found: Vec<String> = std::fs::read_dir(&artifacts)
-                    .map(|d| {
-                        d.filter_map(Result::ok)
-                            .map(|e| e.path().display().to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                found.sort();
-                let input = if found.is_empty() {
-                    "none saved".to_owned()
-                } else {
-                    found.join(", ")
-                };
-                println!("fuzz-smoke: {t}: CRASHED ({s}); input: {input}");
-                let again = found.first().map_or(String::new(), |f| {
-                    format!(
-                        " (reproduce: `cd fuzz && cargo fuzz run {} {t} {f}`)",
-                        FLAGS.join(" ")
-                    )
-                });
-                failed.push(format!("`{t}` crashed ({s}), input {input}{again}"));
+    loop {
+        while running.len() < jobs {
+            let Some(&t) = queue.next() else { break };
+            match start(&cargo, &dir, &scratch, t) {
+                Ok(run) => running.push(run),
+                Err(e) => {
+                    kill_all(&mut running);
+                    return Outcome::Failed(format!("fuzz target `{t}`: {e}"));
+                }
             }
-            Err(e) => return Outcome::Failed(format!("could not start cargo fuzz: {e}")),
+        }
+        if running.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let mut k = 0;
+        while k < running.len() {
+            match running[k].child.try_wait() {
+                Ok(None) => k += 1,
+                Ok(Some(status)) => {
+                    let run = running.swap_remove(k);
+                    if let Some(failure) = report(&run, status) {
+                        failed.push(failure);
+                    }
+                }
+                Err(e) => {
+                    let t = running[k].target;
+                    kill_all(&mut running);
+                    return Outcome::Failed(format!("fuzz target `{t}`: waiting for it: {e}"));
+                }
+            }
         }
     }
     if failed.is_empty() {
@@ -115,6 +116,104 @@ pub fn smoke(root: &Path, have_fuzz: bool) -> Outcome {
             "fuzz target {} (docs/fuzzing.md)",
             failed.join("; fuzz target ")
         ))
+    }
+}
+
+/// Starts `cargo fuzz run` for `t`, its output going to its log.
+fn start(cargo: &str, dir: &Path, scratch: &Path, t: &'static str) -> Result<Run, String> {
+    let corpus = scratch.join("corpus").join(t);
+    let artifacts = scratch.join("artifacts").join(t);
+    let logs = scratch.join("logs");
+    // Inputs saved by an earlier run must not be blamed on this one.
+    let _ = std::fs::remove_dir_all(&artifacts);
+    for d in [&corpus, &artifacts, &logs] {
+        std::fs::create_dir_all(d).map_err(|e| format!("creating {}: {e}", d.display()))?;
+    }
+    let log = logs.join(format!("{t}.log"));
+    let out = File::create(&log).map_err(|e| format!("creating {}: {e}", log.display()))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| format!("opening {}: {e}", log.display()))?;
+    let child = Command::new(cargo)
+        .args(["fuzz", "run"])
+        .args(FLAGS)
+        .arg(t)
+        .arg(&corpus)
+        .arg(dir.join("seeds").join(t))
+        .arg("--")
+        .arg(format!("-max_total_time={SECONDS_PER_TARGET}"))
+        .arg(format!("-timeout={SECONDS_PER_INPUT}"))
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .args([
+            "-rss_limit_mb=2048",
+            "-print_funcs=0",
+            "-print_final_stats=1",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("could not start cargo fuzz: {e}"))?;
+    Ok(Run {
+        target: t,
+        child,
+        log,
+        artifacts,
+    })
+}
+
+/// Prints how `run` ended; the failure line if it crashed.
+fn report(run: &Run, status: ExitStatus) -> Option<String> {
+    let t = run.target;
+    let text = std::fs::read_to_string(&run.log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    if status.success() {
+        println!("--- {t} ({}):", run.log.display());
+        for l in &lines[lines.len().saturating_sub(LOG_TAIL)..] {
+            println!("    {l}");
+        }
+        println!("fuzz-smoke: {t}: no crash in {SECONDS_PER_TARGET} s");
+        return None;
+    }
+    // From the panic (or libFuzzer's error) on: the message, the stack,
+    // where the input went and the input in base64.
+    let from = lines
+        .iter()
+        .position(|l| l.contains("panicked at") || l.contains("ERROR: libFuzzer"))
+        .unwrap_or(lines.len().saturating_sub(FAILED_TAIL));
+    println!("--- {t} ({}):", run.log.display());
+    for l in lines.iter().skip(from).take(FAILED_TAIL) {
+        println!("    {l}");
+    }
+    let mut found: Vec<String> = std::fs::read_dir(&run.artifacts)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path().display().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    let input = if found.is_empty() {
+        "none saved".to_owned()
+    } else {
+        found.join(", ")
+    };
+    println!("fuzz-smoke: {t}: CRASHED ({status}); input: {input}");
+    let again = found.first().map_or(String::new(), |f| {
+        format!(
+            " (reproduce: `cd fuzz && cargo fuzz run {} {t} {f}`)",
+            FLAGS.join(" ")
+        )
+    });
+    Some(format!("`{t}` crashed ({status}), input {input}{again}"))
+}
+
+/// Stops the runs still going (after an error of the step itself).
+fn kill_all(running: &mut Vec<Run>) {
+    for mut r in running.drain(..) {
+        let _ = r.child.kill();
+        let _ = r.child.wait();
     }
 }
 

@@ -141,7 +141,7 @@ pub fn all() -> Vec<Step> {
         },
         Step {
             name: "fuzz-smoke",
-            doc: "cargo fuzz (stable, no sanitizer, debug assertions): every fuzz target of fuzz/ for 15 s from its seeds (docs/fuzzing.md)",
+            doc: "cargo fuzz (stable, no sanitizer, debug assertions): every fuzz target of fuzz/ for 15 s from its seeds, one per core (docs/fuzzing.md)",
             budget: mins(4),
             run: |ctx| crate::fuzz::smoke(&ctx.root, have_cargo_subcommand(ctx, "fuzz")),
         },
