@@ -66,7 +66,7 @@ pub fn all() -> Vec<Step> {
         Step {
             name: "build",
             doc: "cargo build --workspace --all-targets --locked",
-            budget: mins(8),
+            budget: mins(10),
             run: |ctx| {
                 cargo(
                     ctx,
