@@ -42,7 +42,9 @@ impl Catalog {
         Self {
             accel_kinds: set(&["isp", "dsp", "crypto"]),
             models: set(&["behavioural", "rtl"]),
-            programs: BTreeSet::new(),
+            // The tile programs this workspace builds (samples; root and
+            // the kernel are started by boot itself, not named here).
+            programs: set(&["hello", "ping", "pong", "crasher", "noop-bench"]),
         }
     }
 }
