@@ -17,6 +17,7 @@ mod list;
 mod open;
 mod run;
 mod sim;
+mod up;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,8 @@ enum Command {
     Dump(dump::Args),
     /// Boot the board with the kernel, run a program on a core, follow its output.
     Run(run::Args),
+    /// Bring a board up as its board file's boot: section says, and follow it.
+    Up(up::Args),
 }
 
 fn init_logging(verbose: u8, quiet: u8) {
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(&args),
         Command::Dump(args) => dump::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Up(args) => up::run(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -520,3 +520,42 @@ fn run_boots_the_kernel_which_starts_the_program() {
     );
     assert!(stderr.contains("TILEKIT_IMAGE_PATH"), "{stderr}");
 }
+
+#[test]
+fn up_starts_the_boot_section_through_root() {
+    let demo = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/demo.yaml"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("booting.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "{demo}boot:\n  - {{ program: hello, tile: 2, args: [first] }}\n  - {{ program: crasher, tile: 3, args: [exit, \"7\"] }}\n"
+        ),
+    )
+    .unwrap();
+    let f = file.display().to_string();
+    let (code, stdout, stderr) = tilekit(&["up", "--board", &f]);
+    assert_eq!(
+        code, 7,
+        "the first failing program's code\n{stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains("[C0T02] Hello, first! from tile C0T02"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("tilekit: tile C0T02 exited with 0"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tilekit: tile C0T03 exited with 7"),
+        "{stderr}"
+    );
+    // A board file without a boot: section says what to do.
+    let (code, _, stderr) = tilekit(&["up", "--board", "boards/minimal.yaml"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("has no boot: section"), "{stderr}");
+}

@@ -1,0 +1,158 @@
+//! `tilekit up`: brings a board up as its board file's `boot:` section
+//! says — the kernel, root on a free core, and root starting every boot
+//! program with its arguments — and follows their output, each line
+//! prefixed with its tile, until all have ended. Exits with the first
+//! non-zero exit code of a program (0 if all succeeded).
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use board_host::{BoardUri, CuState};
+use board_schema::{BoardDesc, TileKind};
+use tcu_mmio::TileId;
+
+use crate::exit::Exit;
+use crate::open::{BoardArgs, report};
+
+/// Options of `tilekit up`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    board: BoardArgs,
+    /// Stop the programs and fail after this many seconds.
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    timeout: f64,
+}
+
+/// The board file that describes the board.
+fn board_file(args: &BoardArgs) -> Result<BoardDesc, String> {
+    let catalog = crate::board::catalog();
+    let uri = BoardUri::or_default(args.board.as_deref()).map_err(|e| e.to_string())?;
+    match (&args.board_file, uri) {
+        (Some(f), _) => board_schema::load(f, &catalog).map_err(|e| e.to_string()),
+        (None, BoardUri::File(f)) => board_schema::load(&f, &catalog).map_err(|e| e.to_string()),
+        (None, BoardUri::Demo) => {
+            board_schema::parse("demo.yaml (embedded)", board_host::DEMO_BOARD, &catalog)
+                .map_err(|e| e.to_string())
+        }
+        (None, other) => Err(format!(
+            "{other}: `up` starts what a board file's boot: section names; give it with --board-file FILE"
+        )),
+    }
+}
+
+/// Brings the board up and follows it.
+pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    let desc = match board_file(&args.board) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::Failed);
+        }
+    };
+    if desc.boot.is_empty() {
+        eprintln!(
+            "error: board `{}` has no boot: section; add one (e.g. `boot: [{{ program: hello, tile: 2, args: [world] }}]`) or use `tilekit run PROGRAM`",
+            desc.name
+        );
+        return Ok(Exit::Failed);
+    }
+    let used: Vec<TileId> = desc.boot.iter().map(|b| b.tile).collect();
+    let Some(root_tile) = desc
+        .tiles
+        .iter()
+        .find(|t| t.kind == TileKind::Core && !used.contains(&t.id))
+        .map(|t| t.id)
+    else {
+        eprintln!(
+            "error: root needs a core tile that no boot entry uses; board `{}` has none left",
+            desc.name
+        );
+        return Ok(Exit::Failed);
+    };
+    let read = |name: &str| -> Result<Vec<u8>, String> {
+        let p = crate::images::find(name)?;
+        std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let mut images = Vec::new();
+    for name in ["tilekit-kernel", "tilekit-root"]
+        .into_iter()
+        .chain(desc.boot.iter().map(|b| b.program.as_str()))
+    {
+        match read(name) {
+            Ok(b) => images.push(b),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Exit::Failed);
+            }
+        }
+    }
+    let board = match args.board.open(false) {
+        Ok(b) => b,
+        Err(code) => return Ok(code),
+    };
+    let apps: Vec<(TileId, &[u8], Vec<&str>)> = desc
+        .boot
+        .iter()
+        .zip(&images[2..])
+        .map(|(b, img)| {
+            (
+                b.tile,
+                img.as_slice(),
+                b.args.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    let t0 = Instant::now();
+    if let Err(e) = board.boot_with_root(&images[0], (root_tile, &images[1], vec![]), &apps) {
+        return Ok(report(e));
+    }
+    tracing::info!(
+        "{}: kernel up, root on {root_tile}, {} program(s)",
+        desc.name,
+        apps.len()
+    );
+    let deadline = t0 + Duration::from_secs_f64(args.timeout.max(0.0));
+    let mut heads = vec![0u64; used.len()];
+    let mut partial = vec![String::new(); used.len()];
+    let mut stdout = std::io::stdout();
+    loop {
+        let mut running = 0;
+        for (k, tile) in used.iter().enumerate() {
+            let (bytes, h, _) = board
+                .output_since(*tile, heads[k])
+                .map_err(anyhow::Error::from)?;
+            heads[k] = h;
+            partial[k].push_str(&String::from_utf8_lossy(&bytes));
+            while let Some(nl) = partial[k].find('\n') {
+                let line: String = partial[k].drain(..=nl).collect();
+                let _ = write!(stdout, "[{tile}] {line}");
+            }
+            match board.cu_state(*tile).map_err(anyhow::Error::from)? {
+                Ok(CuState::Running) | Ok(CuState::Stopped) => running += 1,
+                _ => {}
+            }
+        }
+        let _ = stdout.flush();
+        if running == 0 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            eprintln!(
+                "error: the boot programs did not all end within {:.1} s",
+                args.timeout
+            );
+            return Ok(Exit::Program(124));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut first_failure = None;
+    for tile in &used {
+        let v = board.tile_view(*tile).map_err(anyhow::Error::from)?;
+        eprintln!("tilekit: tile {tile} {}", v.cu_description());
+        if v.exit_code != 0 && first_failure.is_none() {
+            first_failure = Some(u8::try_from(v.exit_code.min(255)).unwrap_or(255));
+        }
+    }
+    Ok(first_failure.map_or(Exit::Success, Exit::Program))
+}
