@@ -23,6 +23,21 @@ mod sim {
         })
     }
 
+    /// The demo board booted with the kernel and root (on C0T01); root
+    /// starts `program` with `arg` on APP.
+    fn booted_with_root(program: &str, arg: &str) -> (Board, TileId) {
+        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+        let root = TileId::on_chip0(1);
+        board
+            .boot_with_root(
+                &image("tilekit-kernel"),
+                (root, &image("tilekit-root"), vec![]),
+                &[(APP, &image(program), vec![arg])],
+            )
+            .unwrap();
+        (board, root)
+    }
+
     #[test]
     fn the_kernel_boots_and_hello_greets_through_it() {
         let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
@@ -154,15 +169,7 @@ mod sim {
 
     #[test]
     fn root_starts_hello_and_waits_for_it() {
-        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-        let root = TileId::on_chip0(1);
-        board
-            .boot_with_root(
-                &image("tilekit-kernel"),
-                (root, &image("tilekit-root"), vec![]),
-                &[(APP, &image("hello"), vec!["root"])],
-            )
-            .unwrap();
+        let (board, root) = booted_with_root("hello", "root");
         board.wait_started(APP, Duration::from_secs(10)).unwrap();
         let v = board.wait(APP, Duration::from_secs(20)).unwrap();
         assert_eq!(
@@ -198,15 +205,7 @@ mod sim {
 
     #[test]
     fn a_program_that_panics_is_reported_to_the_kernel_and_to_root() {
-        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-        let root = TileId::on_chip0(1);
-        board
-            .boot_with_root(
-                &image("tilekit-kernel"),
-                (root, &image("tilekit-root"), vec![]),
-                &[(APP, &image("crasher"), vec!["panic"])],
-            )
-            .unwrap();
+        let (board, root) = booted_with_root("crasher", "panic");
         let r = board.wait(root, Duration::from_secs(20)).unwrap();
         let v = board.tile_view(APP).unwrap();
         assert!(
@@ -229,15 +228,7 @@ mod sim {
         // The sandbox probe opens a socket: the seccomp filter kills it with
         // SIGSYS before it can say anything. The board reports the halt to
         // the kernel on its behalf, and root's wait ends with 128 + 31.
-        let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-        let root = TileId::on_chip0(1);
-        board
-            .boot_with_root(
-                &image("tilekit-kernel"),
-                (root, &image("tilekit-root"), vec![]),
-                &[(APP, &image("tilekit-sandbox-probe"), vec!["socket"])],
-            )
-            .unwrap();
+        let (board, root) = booted_with_root("tilekit-sandbox-probe", "socket");
         let r = board.wait(root, Duration::from_secs(20)).unwrap();
         let v = board.tile_view(APP).unwrap();
         assert_eq!((v.cu, v.exit_code), (Ok(CuState::Crashed), 128 + 31));
