@@ -25,6 +25,13 @@ const FAST: Duration = Duration::from_micros(20);
 /// The slowest polling period (idle).
 const SLOW: Duration = Duration::from_millis(20);
 
+/// Publishes tile `k`'s window region if the model changed since.
+fn publish_if_dirty(shared: &Shared, st: &mut crate::State, k: usize) {
+    if std::mem::take(&mut st.view_dirty[k]) {
+        st.views[k].publish(&shared.window, &st.model, shared.tiles[k].id);
+    }
+}
+
 /// One pass over the window; true when the host did anything.
 fn poll(shared: &Arc<Shared>) -> bool {
     let w = &shared.window;
@@ -54,10 +61,7 @@ fn poll(shared: &Arc<Shared>) -> bool {
             // see that configuration applied (the host stores in order).
             let handoff = t.host && service::handoff_pending(t);
             fence(Ordering::Acquire);
-            if std::mem::take(&mut st.view_dirty[k]) {
-                let st = &mut *st;
-                st.views[k].publish(w, &st.model, t.id);
-            }
+            publish_if_dirty(shared, &mut st, k);
             let writes = st.views[k].scan(w);
             if !writes.is_empty() {
                 active = true;
@@ -82,11 +86,8 @@ fn poll(shared: &Arc<Shared>) -> bool {
             }
         }
         if sync {
-            for (k, t) in shared.tiles.iter().enumerate() {
-                if std::mem::take(&mut st.view_dirty[k]) {
-                    let st = &mut *st;
-                    st.views[k].publish(w, &st.model, t.id);
-                }
+            for k in 0..shared.tiles.len() {
+                publish_if_dirty(shared, &mut st, k);
             }
             w.write(ControlReg::ViewAck.window_offset(), view_req);
         }

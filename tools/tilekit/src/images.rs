@@ -52,3 +52,11 @@ pub fn find(name: &str) -> Result<PathBuf, String> {
         places.join("\n")
     ))
 }
+
+/// The image `name`: its path and its bytes, or an error naming the places
+/// searched (or the file that could not be read).
+pub fn read(name: &str) -> Result<(PathBuf, Vec<u8>), String> {
+    let path = find(name)?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path, bytes))
+}

@@ -5,7 +5,6 @@
 //! Programs are found by the search order of [`crate::images`].
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use board_host::CuState;
@@ -46,11 +45,7 @@ pub struct Args {
 /// Runs the image and follows its output.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let t0 = Instant::now();
-    let read = |name: &str| -> Result<(PathBuf, Vec<u8>), String> {
-        let path = crate::images::find(name)?;
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok((path, bytes))
-    };
+    let read = crate::images::read;
     let (path, image) = match read(&args.image) {
         Ok(x) => x,
         Err(e) => {

@@ -70,17 +70,13 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Failed);
     };
-    let read = |name: &str| -> Result<Vec<u8>, String> {
-        let p = crate::images::find(name)?;
-        std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))
-    };
     let mut images = Vec::new();
     for name in ["tilekit-kernel", "tilekit-root"]
         .into_iter()
         .chain(desc.boot.iter().map(|b| b.program.as_str()))
     {
-        match read(name) {
-            Ok(b) => images.push(b),
+        match crate::images::read(name) {
+            Ok((_, b)) => images.push(b),
             Err(e) => {
                 eprintln!("error: {e}");
                 return Ok(Exit::Failed);
