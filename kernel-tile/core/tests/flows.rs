@@ -48,6 +48,30 @@ fn cmd(
     )
 }
 
+/// Allocates any free endpoint (and `replies` after it) for `act` at
+/// selector `dst`; returns the endpoint.
+fn alloc_ep(h: &mut Harness, act: tcu_mmio::ActId, dst: u64, replies: u64) -> EpId {
+    let m = msg::AllocEp {
+        dst: CapSel(dst),
+        act: SEL_ACT,
+        ep: EpId::INVALID,
+        replies,
+    };
+    EpId(ok(h.sys(act, &m.encode()))[0] as u16)
+}
+
+/// Activates `gate` on `act`'s endpoint capability `ep` (a receive buffer
+/// at `rbuf_off` of its tile's memory).
+fn activate(h: &mut Harness, act: tcu_mmio::ActId, ep: u64, gate: CapSel, rbuf_off: u64) {
+    let m = msg::Activate {
+        ep: CapSel(ep),
+        gate,
+        rbuf_mem: CapSel(u64::MAX),
+        rbuf_off,
+    };
+    ok(h.sys(act, &m.encode()));
+}
+
 #[test]
 fn a_delegated_send_gate_carries_messages_until_its_receive_gate_is_revoked() {
     let mut h = Harness::new(4096);
@@ -74,16 +98,7 @@ fn a_delegated_send_gate_carries_messages_until_its_receive_gate_is_revoked() {
         .encode(),
     ))[0];
     let rep = EpId(rep as u16);
-    ok(h.sys(
-        a,
-        &msg::Activate {
-            ep: CapSel(21),
-            gate: CapSel(20),
-            rbuf_mem: CapSel(u64::MAX),
-            rbuf_off: 0x1000,
-        }
-        .encode(),
-    ));
+    activate(&mut h, a, 21, CapSel(20), 0x1000);
     assert!(
         matches!(h.ep(A, rep), EpConfig::Receive(r) if r.buf_addr == 0x1000 && r.reply_eps == EpId(rep.raw() + 1))
     );
@@ -116,28 +131,8 @@ fn a_delegated_send_gate_carries_messages_until_its_receive_gate_is_revoked() {
             .contains(&(CapSel(30), "send gate"))
     );
     // b: activates it on an endpoint of its own and sends.
-    let sep = EpId(
-        ok(h.sys(
-            b,
-            &msg::AllocEp {
-                dst: CapSel(31),
-                act: SEL_ACT,
-                ep: EpId::INVALID,
-                replies: 0,
-            }
-            .encode(),
-        ))[0] as u16,
-    );
-    ok(h.sys(
-        b,
-        &msg::Activate {
-            ep: CapSel(31),
-            gate: CapSel(30),
-            rbuf_mem: CapSel(u64::MAX),
-            rbuf_off: 0,
-        }
-        .encode(),
-    ));
+    let sep = alloc_ep(&mut h, b, 31, 0);
+    activate(&mut h, b, 31, CapSel(30), 0);
     h.m.borrow_mut()
         .write_local(B, 0x2000, b"hello from b, via a delegated gate");
     assert_eq!(
@@ -177,16 +172,7 @@ fn a_delegated_send_gate_carries_messages_until_its_receive_gate_is_revoked() {
         "rgate, sgate and b's copy gone; the two gate objects freed"
     );
     // b keeps its endpoint and can bind something else to it.
-    ok(h.sys(
-        b,
-        &msg::Activate {
-            ep: CapSel(31),
-            gate: MEM_SEL,
-            rbuf_mem: CapSel(u64::MAX),
-            rbuf_off: 0,
-        }
-        .encode(),
-    ));
+    activate(&mut h, b, 31, MEM_SEL, 0);
     // The quota came back.
     let q = ok(h.sys(
         a,
@@ -226,28 +212,8 @@ fn obtained_memory_is_revoked_with_its_parent_and_its_endpoint_invalidated() {
         }
         .encode(),
     ));
-    let ep = EpId(
-        ok(h.sys(
-            b,
-            &msg::AllocEp {
-                dst: CapSel(41),
-                act: SEL_ACT,
-                ep: EpId::INVALID,
-                replies: 0,
-            }
-            .encode(),
-        ))[0] as u16,
-    );
-    ok(h.sys(
-        b,
-        &msg::Activate {
-            ep: CapSel(41),
-            gate: CapSel(40),
-            rbuf_mem: CapSel(u64::MAX),
-            rbuf_off: 0,
-        }
-        .encode(),
-    ));
+    let ep = alloc_ep(&mut h, b, 41, 0);
+    activate(&mut h, b, 41, CapSel(40), 0);
     assert!(matches!(h.ep(B, ep), EpConfig::Memory(m) if m.addr == 0x1000 && m.size == 0x1000));
     // a revokes its root memory gate: the derivation and b's copy go.
     ok(h.sys(
@@ -288,28 +254,8 @@ fn an_activity_that_exits_releases_its_capabilities_and_its_peers_get_errors() {
         }
         .encode(),
     ));
-    let rep = EpId(
-        ok(h.sys(
-            a,
-            &msg::AllocEp {
-                dst: CapSel(21),
-                act: SEL_ACT,
-                ep: EpId::INVALID,
-                replies: 0,
-            }
-            .encode(),
-        ))[0] as u16,
-    );
-    ok(h.sys(
-        a,
-        &msg::Activate {
-            ep: CapSel(21),
-            gate: CapSel(20),
-            rbuf_mem: CapSel(u64::MAX),
-            rbuf_off: 0x1000,
-        }
-        .encode(),
-    ));
+    let rep = alloc_ep(&mut h, a, 21, 0);
+    activate(&mut h, a, 21, CapSel(20), 0x1000);
     ok(h.sys(
         a,
         &msg::CreateSGate {
@@ -331,28 +277,8 @@ fn an_activity_that_exits_releases_its_capabilities_and_its_peers_get_errors() {
         }
         .encode(),
     ));
-    let sep = EpId(
-        ok(h.sys(
-            b,
-            &msg::AllocEp {
-                dst: CapSel(31),
-                act: SEL_ACT,
-                ep: EpId::INVALID,
-                replies: 0,
-            }
-            .encode(),
-        ))[0] as u16,
-    );
-    ok(h.sys(
-        b,
-        &msg::Activate {
-            ep: CapSel(31),
-            gate: CapSel(30),
-            rbuf_mem: CapSel(u64::MAX),
-            rbuf_off: 0,
-        }
-        .encode(),
-    ));
+    let sep = alloc_ep(&mut h, b, 31, 0);
+    activate(&mut h, b, 31, CapSel(30), 0);
     assert_eq!(
         cmd(&h, B, CmdOp::Send, sep, 0xFFFF, 0x2000, 16).0,
         tcu_mmio::Code::None
