@@ -144,9 +144,9 @@ impl Board {
 
     fn writable(&self, what: &str) -> Result<(), HostError> {
         if self.read_only {
-            return Err(HostError::Uri {
+            return Err(HostError::ReadOnly {
                 uri: self.uri.to_string(),
-                why: format!("opened read-only; {what} needs the board opened for writing"),
+                what: what.to_owned(),
             });
         }
         Ok(())

@@ -13,6 +13,14 @@ pub enum HostError {
         /// What is wrong and what to use.
         why: String,
     },
+    /// A write on a board opened read-only.
+    #[error("{uri}: opened read-only; {what} needs the board opened for writing")]
+    ReadOnly {
+        /// The board.
+        uri: String,
+        /// What was attempted.
+        what: String,
+    },
     /// A board file does not load.
     #[error(transparent)]
     BoardFile(#[from] board_schema::BoardError),
