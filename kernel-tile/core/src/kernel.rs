@@ -108,6 +108,8 @@ pub struct Kernel {
     pub(crate) waits: Vec<(ObjKey, ObjKey, u64)>,
     /// Deferred replies that are ready: (token, reply).
     pub(crate) ready: Vec<(u64, Reply)>,
+    /// Requests to services.
+    pub(crate) svc: crate::services::Services,
 }
 
 impl Kernel {
@@ -122,6 +124,7 @@ impl Kernel {
             next_act: 0,
             waits: Vec::new(),
             ready: Vec::new(),
+            svc: crate::services::Services::default(),
         }
     }
 
@@ -316,15 +319,26 @@ impl Kernel {
                 }
             };
         }
-        if let kif::syscall::Syscall::ActWait(m) = call {
-            return match crate::syscalls::act_wait(self, act, m, token) {
-                Ok(Some(code)) => Reply::ok([code, 0]),
-                Ok(None) => Reply {
-                    deferred: true,
-                    ..Reply::ok([0; 2])
-                },
-                Err(rule) => Reply::refused(rule),
-            };
+        let deferred = Reply {
+            deferred: true,
+            ..Reply::ok([0; 2])
+        };
+        let later = |r: Result<(), KernelRule>| r.map_or_else(Reply::refused, |()| deferred);
+        match call {
+            kif::syscall::Syscall::ActWait(m) => {
+                return match crate::syscalls::act_wait(self, act, m, token) {
+                    Ok(Some(code)) => Reply::ok([code, 0]),
+                    Ok(None) => deferred,
+                    Err(rule) => Reply::refused(rule),
+                };
+            }
+            kif::syscall::Syscall::OpenSess(m) => {
+                return later(crate::services::open_sess(self, noc, act, token, m));
+            }
+            kif::syscall::Syscall::ExchangeSess(m) => {
+                return later(crate::services::exchange_sess(self, noc, act, token, m));
+            }
+            _ => {}
         }
         match crate::syscalls::dispatch(self, noc, act, call) {
             Ok(values) => Reply::ok(values),

@@ -135,6 +135,29 @@ pub enum KObject {
     MGate(MGate),
     /// An endpoint.
     Ep(Ep),
+    /// A service.
+    Service(Service),
+    /// A session.
+    Session(Session),
+}
+
+/// A service: a server's receive gate the kernel sends requests to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// The server (capabilities exchanged over sessions come from and go
+    /// to it).
+    pub server: ObjKey,
+    /// The receive gate requests go to.
+    pub rgate: ObjKey,
+}
+
+/// A session of a service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The service.
+    pub srv: ObjKey,
+    /// What the server calls it.
+    pub ident: u64,
 }
 
 impl KObject {
@@ -148,6 +171,8 @@ impl KObject {
             KObject::SGate(_) => "send gate",
             KObject::MGate(_) => "memory gate",
             KObject::Ep(_) => "endpoint",
+            KObject::Service(_) => "service",
+            KObject::Session(_) => "session",
         }
     }
 }

@@ -84,6 +84,18 @@ kernel_rules! {
     ActTileBusy = "ACT-TILE-BUSY" => InUse, "create activity: the tile must run no activity (one activity per tile, no multiplexer)";
     /// The activity has exited already.
     ActExited = "ACT-EXITED" => Gone, "activity control: the activity has exited already";
+    /// The receive gate cannot be a service's.
+    SrvRgate = "SRV-RGATE" => InvArgs, "create service: the receive gate must be activated, have slots of at least 128 bytes (kif::service::MIN_MSG_ORDER), and serve no other service";
+    /// The service has too many requests.
+    SrvBusy = "SRV-BUSY" => NoSpace, "open/exchange session: the service has 4 requests in flight and 8 queued already (kif::service); try again later";
+    /// The server did not answer in time.
+    SrvTimeout = "SRV-TIMEOUT" => Timeout, "open/exchange session: the server did not answer within the kernel's service timeout; the request is abandoned";
+    /// The service is gone.
+    SrvGone = "SRV-GONE" => Gone, "open/exchange session: the service ended (its server exited or revoked it) or cannot be reached";
+    /// The server's answer breaks the protocol.
+    SrvReply = "SRV-REPLY" => InvArgs, "open/exchange session: the server's answer is not valid (too short, count 0 or above what was asked, a range it does not hold or cannot receive)";
+    /// The server refused.
+    SrvRefused = "SRV-REFUSED" => NotSup, "open/exchange session: the server refused; the caller gets the server's code (NOT_SUP unless it named a valid one)";
     /// The TCU refused a write of the kernel.
     NocFault = "NOC-FAULT" => Tcu, "the kernel's write of a remote endpoint failed (a fault of the board, reported, never ignored)";
 }

@@ -30,8 +30,12 @@ pub(crate) fn dispatch(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, call: Sys
         Syscall::KMemQuota(m) => kmem_quota(k, act, m),
         Syscall::CreateAct(m) => create_act(k, noc, act, m),
         Syscall::ActCtrl(m) => act_ctrl(k, noc, act, m),
+        Syscall::CreateSrv(m) => crate::services::create_srv(k, act, m),
         // Handled by the kernel before dispatch (no reply, or a later one).
-        Syscall::Exit(_) | Syscall::ActWait(_) => Err(KernelRule::SysMsg),
+        Syscall::Exit(_)
+        | Syscall::ActWait(_)
+        | Syscall::OpenSess(_)
+        | Syscall::ExchangeSess(_) => Err(KernelRule::SysMsg),
     }
 }
 
@@ -172,21 +176,32 @@ pub(crate) fn exit(
             }
         }
     }
-    // Whoever waits for it gets its exit code; its own waits end.
+    // Whoever waits for it gets its exit code; its own waits end (their
+    // answers only free the kernel's message slots: its endpoints are gone).
     let mut still = Vec::new();
     for (target, waiter, token) in core::mem::take(&mut k.waits) {
         if target == act {
             k.ready.push((token, crate::kernel::Reply::ok([code, 0])));
-        } else if waiter != act {
+        } else if waiter == act {
+            k.ready
+                .push((token, crate::kernel::Reply::refused(KernelRule::ActGone)));
+        } else {
             still.push((target, waiter, token));
         }
     }
     k.waits = still;
+    crate::services::on_exit(k, act);
     fault.map_or(Ok(()), Err)
 }
 
 /// Creates an object owned by a new capability at `dst`, paid by `act`.
-fn create(k: &mut Kernel, act: ObjKey, dst: CapSel, obj: KObject, parent: Option<CapKey>) -> R {
+pub(crate) fn create(
+    k: &mut Kernel,
+    act: ObjKey,
+    dst: CapSel,
+    obj: KObject,
+    parent: Option<CapKey>,
+) -> R {
     if dst.0 < CapSel::FIRST_FREE.0 {
         return Err(KernelRule::CapFixed);
     }
@@ -417,7 +432,7 @@ fn activate(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, m: msg::Activate) ->
 }
 
 /// Checks a selector range: 1..=64 selectors, no wrap, none fixed.
-fn range(start: CapSel, count: u64) -> Result<Vec<CapSel>, KernelRule> {
+pub(crate) fn range(start: CapSel, count: u64) -> Result<Vec<CapSel>, KernelRule> {
     if count == 0 || count > 64 {
         return Err(KernelRule::XchgRange);
     }
@@ -435,16 +450,31 @@ fn exchange(k: &mut Kernel, act: ObjKey, m: msg::Exchange) -> R {
     if !matches!(k.objs.get(other), Some(KObject::Activity(_))) {
         return Err(KernelRule::CapType);
     }
+    if matches!(k.objs.get(other), Some(KObject::Activity(a)) if a.exited.is_some()) {
+        return Err(KernelRule::ActExited);
+    }
     let own = range(m.own_start, m.count)?;
     let theirs = range(m.other_start, m.count)?;
-    let (from, from_sels, to, to_sels) = if m.obtain {
-        (other, theirs, act, own)
+    if m.obtain {
+        copy_caps(k, other, &theirs, act, &own)?;
     } else {
-        (act, own, other, theirs)
-    };
-    // Validate everything before changing anything.
+        copy_caps(k, act, &own, other, &theirs)?;
+    }
+    Ok([0; 2])
+}
+
+/// Copies `from`'s capabilities at `from_sels` to `to` at `to_sels` (as
+/// children of the originals; `to` pays). Checks everything first: on an
+/// error nothing changed.
+pub(crate) fn copy_caps(
+    k: &mut Kernel,
+    from: ObjKey,
+    from_sels: &[CapSel],
+    to: ObjKey,
+    to_sels: &[CapSel],
+) -> Result<(), KernelRule> {
     let mut sources = Vec::with_capacity(from_sels.len());
-    for s in &from_sels {
+    for s in from_sels {
         sources.push(k.cap(from, *s)?);
     }
     if to_sels.iter().any(|s| !k.caps.is_free(to, *s)) {
@@ -453,14 +483,14 @@ fn exchange(k: &mut Kernel, act: ObjKey, m: msg::Exchange) -> R {
     if from == to && from_sels.iter().any(|s| to_sels.contains(s)) {
         return Err(KernelRule::CapExists);
     }
-    let total = cost::CAP * m.count;
+    let total = cost::CAP * to_sels.len() as u64;
     let kmem = k.pay(to, total)?;
     for (src, sel) in sources.into_iter().zip(to_sels) {
         let obj = k.obj_of(src)?;
         k.caps
-            .insert(to, sel, obj, Some(src), false, Some((kmem, cost::CAP)))?;
+            .insert(to, *sel, obj, Some(src), false, Some((kmem, cost::CAP)))?;
     }
-    Ok([0; 2])
+    Ok(())
 }
 
 fn revoke_syscall(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, m: msg::Revoke) -> R {
@@ -551,7 +581,7 @@ pub(crate) fn revoke(
                     fault = Some(r);
                 }
             } else if !matches!(k.objs.get(cap.obj), Some(KObject::Activity(_))) {
-                free_object(k, cap.obj);
+                free_object(k, noc, cap.obj);
             }
         }
     }
@@ -559,9 +589,13 @@ pub(crate) fn revoke(
 }
 
 /// Frees an object whose owning capability is gone.
-fn free_object(k: &mut Kernel, obj: ObjKey) {
-    // Only endpoints hold resources beyond themselves: their tile's EPs.
-    if let Some(KObject::Ep(e)) = k.objs.remove(obj)
+fn free_object(k: &mut Kernel, noc: &mut dyn Noc, obj: ObjKey) {
+    let Some(freed) = k.objs.remove(obj) else {
+        return;
+    };
+    crate::services::on_free(k, noc, obj, &freed);
+    // Endpoints hold their tile's EPs.
+    if let KObject::Ep(e) = freed
         && let Some(KObject::Tile(t)) = k.objs.get_mut(e.tile_obj)
     {
         for i in u64::from(e.ep.raw())..=u64::from(e.ep.raw()) + e.replies {

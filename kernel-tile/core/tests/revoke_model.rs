@@ -74,6 +74,15 @@ impl Reference {
         for n in self.subtree(root) {
             let node = self.nodes.remove(&n).unwrap();
             self.table.retain(|_, v| *v != n);
+            // A receive gate activated through this capability is free
+            // again (its endpoint is invalidated), whoever owns it.
+            let unbound: Vec<(usize, u64)> = self
+                .bound
+                .iter()
+                .filter(|(_, g)| **g == n)
+                .map(|(at, _)| *at)
+                .collect();
+            self.active_rgates.retain(|_, at| !unbound.contains(at));
             self.bound.retain(|_, g| *g != n);
             if node.obj == n {
                 self.active_rgates.remove(&n);
@@ -336,7 +345,7 @@ proptest! {
     /// opcodes and selectors make many of them reach the handlers.
     #[test]
     fn random_syscalls_are_answered(calls in proptest::collection::vec(
-        (0u64..12, proptest::collection::vec(prop_oneof![0u64..64, Just(u64::MAX), proptest::num::u64::ANY], 0..7)),
+        (0u64..18, proptest::collection::vec(prop_oneof![0u64..64, Just(u64::MAX), proptest::num::u64::ANY], 0..7)),
         1..30,
     )) {
         let mut h = Harness::new(1 << 16);

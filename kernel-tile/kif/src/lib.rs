@@ -4,16 +4,21 @@
 //! syscall opcodes and message layouts ([`syscall`]), the kernel's error
 //! codes ([`Code`]), capability selectors ([`CapSel`], [`CapRange`], the
 //! fixed selectors every activity starts with), the standard endpoints of
-//! an activity ([`eps`]) and the kif ABI version an image is built for.
+//! an activity ([`eps`]), the protocol between the kernel and services
+//! ([`service`]) and the kif ABI version an image is built for.
 //! The kernel core decodes with this crate, the SDK's syscall client
 //! encodes with it; neither writes a field position itself.
 #![no_std]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 pub mod boot;
 mod code;
 pub mod eps;
+pub mod plan;
 mod sel;
+pub mod service;
 pub mod syscall;
 
 pub use code::Code;

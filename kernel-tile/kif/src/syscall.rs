@@ -379,6 +379,49 @@ syscalls! {
         /// The activity.
         act: CapSel,
     }
+    /// Creates a service at `dst` on the caller's receive gate `rgate`
+    /// (activated, slots of at least 2^[`MIN_MSG_ORDER`] bytes): the kernel
+    /// sends it the requests of [`crate::service`]. The service capability
+    /// is derived from the receive gate's: revoking the gate ends the
+    /// service and every session of it.
+    ///
+    /// [`MIN_MSG_ORDER`]: crate::service::MIN_MSG_ORDER
+    CreateSrv = 14 {
+        /// Where the capability goes.
+        dst: CapSel,
+        /// The receive gate requests arrive at.
+        rgate: CapSel,
+    }
+    /// Opens a session with service `srv` (the kernel asks the server with
+    /// `Open { arg }`); the session capability goes to `dst`. The reply
+    /// comes when the server has answered, or with `TIMEOUT` if it does not
+    /// in time. Result: the session's ident.
+    OpenSess = 15 {
+        /// Where the capability goes.
+        dst: CapSel,
+        /// The service.
+        srv: CapSel,
+        /// A word for the server.
+        arg: u64,
+    }
+    /// Exchanges capabilities with the server of session `sess`: obtains
+    /// up to `count` of them to `own_start…` or delegates `own_start…`; the
+    /// server decides which of its selectors take part. Result: how many
+    /// were exchanged, and the server's result word.
+    ExchangeSess = 16 {
+        /// The session.
+        sess: CapSel,
+        /// First selector of the caller's range.
+        own_start: CapSel,
+        /// Length of the range (1..=64).
+        count: u64,
+        /// true: obtain; false: delegate.
+        obtain: bool,
+        /// First word for the server.
+        arg0: u64,
+        /// Second word for the server.
+        arg1: u64,
+    }
 }
 
 impl msg::Exchange {
@@ -481,7 +524,7 @@ mod tests {
         }
 
         #[test]
-        fn small_opcodes_with_small_args(op in 0u64..12, args in proptest::collection::vec(0u64..4, 0..8)) {
+        fn small_opcodes_with_small_args(op in 0u64..18, args in proptest::collection::vec(0u64..4, 0..8)) {
             let mut words = std::vec![op];
             words.extend(args);
             if let Ok(s) = decode(&words) {
