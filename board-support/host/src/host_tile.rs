@@ -2,9 +2,11 @@
 //! registers in the window, with its local memory — the bounce buffer —
 //! in the window too.
 //!
-//! The bounce buffer (1 MiB) is split by convention: the first half stages
-//! outgoing data (messages, memory writes, reads coming back), the second
-//! half holds receive buffers of the host tile's receive endpoints.
+//! The bounce buffer (1 MiB) is split by convention: its first 4 KiB are
+//! the host activity's runtime area (syscall replies, as on every tile),
+//! the rest of the first half stages outgoing data (messages, memory
+//! writes, reads coming back), the second half holds receive buffers of
+//! the host tile's receive endpoints.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -16,10 +18,12 @@ use tcu_mmio::{Code, EpId, Label, RegisterAccess, TileId};
 
 use crate::{HostError, Window};
 
-/// Where outgoing data is staged in the bounce buffer.
-const STAGING: u64 = 0;
-/// Size of the staging half.
-const STAGING_SIZE: u64 = BOUNCE_SIZE / 2;
+/// Where outgoing data is staged in the bounce buffer: above the area an
+/// activity's runtime owns (the host tile's activity receives its syscall
+/// replies there, `kif::eps`).
+const STAGING: u64 = kif::eps::RUNTIME_AREA_END;
+/// Size of the staging area (the rest of the first half).
+const STAGING_SIZE: u64 = BOUNCE_SIZE / 2 - STAGING;
 
 /// The host tile's registers in the window, with a deadline.
 pub struct HostRegs<'b> {

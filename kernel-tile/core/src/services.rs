@@ -7,7 +7,8 @@
 //! service's receive gate, and the caller's reply is made when the server's
 //! answer comes ([`Kernel::service_reply`]) or when the request times out
 //! ([`Kernel::advance`]). Per service at most [`MAX_IN_FLIGHT`] requests
-//! are in flight and [`MAX_QUEUED`] wait; more are refused at once. A
+//! (and no more than its receive gate has slots) are in flight and
+//! [`MAX_QUEUED`] wait; more are refused at once. A
 //! request that timed out still occupies its slot at the server until the
 //! server answers (its receive buffer holds the message), so a service
 //! that never answers ends up refusing everyone — its clients get errors,
@@ -230,10 +231,15 @@ fn submit(
 /// gone fails its queued requests.
 fn pump(k: &mut Kernel, _noc: &mut dyn Noc, srv: ObjKey) {
     let target = match k.objs.get(srv) {
-        Some(KObject::Service(s)) => k.rgate_binding(s.rgate),
+        Some(KObject::Service(s)) => match k.objs.get(s.rgate) {
+            // No more in flight than the gate has slots: a full buffer
+            // would refuse the message.
+            Some(KObject::RGate(r)) => r.activated.map(|b| (b, 1usize << (r.order - r.msg_order))),
+            _ => None,
+        },
         _ => None,
     };
-    let Some(target) = target else {
+    let Some((target, slots)) = target else {
         fail_all(k, srv, KernelRule::SrvGone);
         return;
     };
@@ -243,7 +249,7 @@ fn pump(k: &mut Kernel, _noc: &mut dyn Noc, srv: ObjKey) {
         .iter()
         .filter(|p| p.srv == srv && p.sent)
         .count();
-    let room = MAX_IN_FLIGHT.saturating_sub(in_flight);
+    let room = MAX_IN_FLIGHT.min(slots).saturating_sub(in_flight);
     let waiting = k.svc.pending.iter_mut().filter(|p| p.srv == srv && !p.sent);
     for p in waiting.take(room) {
         let (words, len) = p.request.encode();

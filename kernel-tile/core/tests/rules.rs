@@ -83,10 +83,11 @@ fn create_srv(h: &mut Harness, dst: u64, rgate: u64) -> kernel_core::Reply {
     )
 }
 
-/// A service of activity a at selector 22 (receive gate 20 on EP 8).
+/// A service of activity a at selector 22 (receive gate 20 on EP 8, four
+/// slots).
 fn service(h: &mut Harness) {
-    rgate(h, 20, 8, 7);
-    alloc(h, 21, 8, 2);
+    rgate(h, 20, 9, 7);
+    alloc(h, 21, 8, 4);
     ok(activate(h, 21, 20, 0x1000));
     ok(create_srv(h, 22, 20));
 }

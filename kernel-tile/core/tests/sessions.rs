@@ -16,7 +16,7 @@ fn ok(r: Reply) -> [u64; 2] {
     r.values
 }
 
-/// Activity a serves: a receive gate (2 slots of 128 B) on an endpoint
+/// Activity a serves: a receive gate (4 slots of 128 B) on an endpoint
 /// with its reply endpoints, and the service at selector 22. Returns the
 /// endpoint requests arrive at.
 fn serve(h: &mut Harness) -> EpId {
@@ -25,7 +25,7 @@ fn serve(h: &mut Harness) -> EpId {
         a,
         &msg::CreateRGate {
             dst: CapSel(20),
-            order: 8,
+            order: 9,
             msg_order: 7,
         }
         .encode(),
@@ -36,7 +36,7 @@ fn serve(h: &mut Harness) -> EpId {
             dst: CapSel(21),
             act: SEL_ACT,
             ep: EpId::INVALID,
-            replies: 2,
+            replies: 4,
         }
         .encode(),
     ))[0];

@@ -13,6 +13,9 @@ pub const KERNEL_SERVICE_REPLIES: EpId = EpId(5);
 /// Kernel tile: the scratch memory EP through which the kernel writes
 /// other tiles' registers (remote endpoint configuration).
 pub const KERNEL_SCRATCH: EpId = EpId(6);
+/// Kernel tile: the send EP the kernel points at a service's receive gate
+/// for each request it sends (replies come to [`KERNEL_SERVICE_REPLIES`]).
+pub const KERNEL_SERVICE_SEND: EpId = EpId(7);
 /// Kernel tile: the first reply EP of the syscall receive EP.
 pub const KERNEL_REPLY_EPS: EpId = EpId(8);
 

@@ -15,10 +15,10 @@ use kernel_core::tcu_noc::{LocalMemory, TcuNoc};
 use kif::boot::{BOOT_INFO_ADDR, BOOT_INFO_MAX, BootInfo, TileKind};
 use kif::eps;
 use tile_runtime::Tile;
-use tile_runtime::tcu_mmio::ep::{EpConfig, RecvEp};
+use tile_runtime::tcu_mmio::ep::{Credits, EpConfig, RecvEp, SendEp};
 use tile_runtime::tcu_mmio::header::{HEADER_SIZE, Header};
-use tile_runtime::tcu_mmio::tcu::Tcu;
-use tile_runtime::tcu_mmio::{ActId, Code, LocalAddr};
+use tile_runtime::tcu_mmio::tcu::{ConfigAuthority, MsgOffset, Tcu};
+use tile_runtime::tcu_mmio::{ActId, Code, EpId, Label, LocalAddr};
 
 /// The syscall receive buffer: 32 slots of 512 bytes.
 const SYSCALL_BUF: u64 = 0x4000;
@@ -27,6 +27,15 @@ const SYSCALL_SLOTS_LOG2: u8 = 5;
 const SCRATCH: u64 = 0x3000;
 /// Where replies are assembled.
 const REPLY_STAGE: u64 = 0x3100;
+/// Where requests to services are assembled.
+const SERVICE_STAGE: u64 = 0x3200;
+/// The receive buffer for services' replies: 32 slots of 64 bytes.
+const SERVICE_REPLY_BUF: u64 = 0xC000;
+const SERVICE_REPLY_SLOTS_LOG2: u8 = 5;
+const SERVICE_REPLY_ORDER: u8 = 6;
+/// How long the kernel sleeps between looks while a caller waits for a
+/// service (SLEEP has no timeout).
+const POLL: std::time::Duration = std::time::Duration::from_millis(1);
 /// Kernel memory every boot activity gets.
 const BOOT_KMEM: u64 = 1 << 20;
 
@@ -76,6 +85,20 @@ fn kernel(tile: &Tile) -> Result<(), String> {
     });
     tcu.configure_ep(&auth, eps::KERNEL_SYSCALL, &rep)
         .map_err(|e| format!("configuring the syscall endpoint: {e}"))?;
+    // Services' replies: no reply EPs (the kernel does not answer them).
+    let srv = EpConfig::Receive(RecvEp {
+        act: ActId::INVALID,
+        reply_eps: EpId::INVALID,
+        slots_log2: SERVICE_REPLY_SLOTS_LOG2,
+        slot_size_log2: SERVICE_REPLY_ORDER,
+        wpos: 0,
+        rpos: 0,
+        buf_addr: SERVICE_REPLY_BUF,
+        occupied: 0,
+        unread: 0,
+    });
+    tcu.configure_ep(&auth, eps::KERNEL_SERVICE_REPLIES, &srv)
+        .map_err(|e| format!("configuring the service-reply endpoint: {e}"))?;
     // Boot information.
     let mut bytes = vec![0u8; BOOT_INFO_MAX as usize];
     if !tile.read_mem(LocalAddr(BOOT_INFO_ADDR), &mut bytes) {
@@ -90,14 +113,17 @@ fn kernel(tile: &Tile) -> Result<(), String> {
     let mut noc = TcuNoc::new(noc_tcu, noc_auth, Mem(tile), SCRATCH);
     let mut k = Kernel::new(me);
     let mut user = 0;
+    let mut host = None;
     for t in info.tiles().flatten() {
         match t.kind {
             TileKind::Kernel | TileKind::Memory => {}
             TileKind::Core | TileKind::Accel | TileKind::Host => {
                 noc.deprivilege(t.id)
                     .map_err(|e| format!("deprivileging {}: {e}", t.id))?;
-                if t.kind != TileKind::Host {
-                    k.add_tile(t.id, t.eps, t.mem);
+                k.add_tile(t.id, t.eps, t.mem);
+                if t.kind == TileKind::Host {
+                    host = Some(t.id);
+                } else {
                     user += 1;
                 }
             }
@@ -133,89 +159,185 @@ fn kernel(tile: &Tile) -> Result<(), String> {
             k.grant_tile(root, sel, entry)
                 .map_err(|r| format!("giving root the tile {entry}: {r}"))?;
         }
+        // The host tile takes part as an activity of its own (its syscall
+        // endpoints configured, no core to start); root holds it to give
+        // it its sessions.
+        if let Some(h) = host {
+            let act = k
+                .create_activity(&mut noc, h, "host", BOOT_KMEM)
+                .map_err(|r| format!("creating the host tile's activity: {r}"))?;
+            k.grant_activity(root, kif::plan::ROOT_HOST_ACT, act)
+                .map_err(|r| format!("giving root the host's activity: {r}"))?;
+            tile.print(&format!(
+                "kernel: the host tile {h} is activity {}\n",
+                act.raw()
+            ));
+        }
     }
     tile.print(&format!(
         "kernel: booted on {me}: {user} user tiles deprivileged, {started} started\n"
     ));
-    serve(tile, &mut k, &mut noc)
+    serve(tile, &auth, &mut k, &mut noc)
 }
 
-/// Serves syscalls until the board is reset.
-fn serve(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc) -> Result<(), String> {
+/// Serves syscalls and services' replies until the board is reset.
+fn serve(
+    tile: &Tile,
+    auth: &ConfigAuthority,
+    k: &mut Kernel,
+    noc: &mut dyn kernel_core::Noc,
+) -> Result<(), String> {
+    let tcu = tile.tcu();
+    loop {
+        k.advance(tcu.cur_time());
+        send_requests(tile, auth, k, noc);
+        answer_ready(tile, k);
+        let syscall = tcu
+            .fetch_msg(eps::KERNEL_SYSCALL)
+            .map_err(|e| format!("FETCH_MSG: {e}"))?;
+        if let Some(off) = syscall {
+            k.advance(tcu.cur_time());
+            syscall_msg(tile, k, noc, off);
+        }
+        let reply = tcu
+            .fetch_msg(eps::KERNEL_SERVICE_REPLIES)
+            .map_err(|e| format!("FETCH_MSG: {e}"))?;
+        if let Some(off) = reply {
+            service_reply(tile, k, noc, off);
+        }
+        if syscall.is_some() || reply.is_some() {
+            continue;
+        }
+        if k.next_deadline().is_some() {
+            // A caller waits for a service: look again soon, so its
+            // timeout is noticed even if no message comes.
+            std::thread::sleep(POLL);
+        } else {
+            // SLEEP returns at once while any message is unread.
+            tcu.sleep(EpId::INVALID)
+                .map_err(|e| format!("SLEEP: {e}"))?;
+        }
+    }
+}
+
+/// Handles the syscall message at `off`.
+fn syscall_msg(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc, off: MsgOffset) {
     let tcu = tile.tcu();
     let slot_size = 1usize << eps::SYSCALL_MSG_ORDER;
     let mut slot = vec![0u8; slot_size];
     let mut words = [0u64; kif::syscall::MAX_WORDS];
-    loop {
-        // SLEEP returns at once while a message is unread, so it goes
-        // first: one FETCH per message, none that finds nothing.
-        tcu.sleep(eps::KERNEL_SYSCALL)
-            .map_err(|e| format!("SLEEP: {e}"))?;
-        if let Some(off) = tcu
-            .fetch_msg(eps::KERNEL_SYSCALL)
-            .map_err(|e| format!("FETCH_MSG: {e}"))?
-        {
-            tile.read_mem(LocalAddr(SYSCALL_BUF + u64::from(off.0)), &mut slot);
-            let info = Header::read_from(&slot).and_then(|h| h.info().ok());
-            let reply = match info {
-                Some(h) => {
-                    let len = usize::from(h.length).min(slot_size - HEADER_SIZE);
-                    let n = kif::syscall::bytes_to_words(
-                        &slot[HEADER_SIZE..HEADER_SIZE + len],
-                        &mut words,
-                    );
-                    k.syscall(noc, h.label.0, off.0.into(), &words[..n])
-                }
-                None => kernel_core::Reply::refused_message(),
-            };
-            if reply.deferred {
-                // An activity wait: the slot stays until the answer.
-                answer_ready(tile, k);
-                continue;
-            }
-            if reply.silent {
-                // The caller exited: no reply, free the slot.
-                let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
-                if let Some(h) = info {
-                    tile.print(&format!(
-                        "kernel: activity {} on {} exited\n",
-                        h.label.0, h.sender_tile
-                    ));
-                }
-                answer_ready(tile, k);
-                continue;
-            }
-            let mut out = [0u8; 24];
-            kif::syscall::words_to_bytes(&reply.words(), &mut out);
-            tile.write_mem(LocalAddr(REPLY_STAGE), &out);
-            match tcu.reply(eps::KERNEL_SYSCALL, LocalAddr(REPLY_STAGE), 24, off) {
-                Ok(()) => {}
-                // The caller asked for no reply (or its reply EP is gone):
-                // free the slot anyway.
-                Err(Code::NoSep | Code::RecvGone | Code::NoRep) => {
-                    let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
-                }
-                Err(e) => tile.print(&format!("kernel: REPLY failed: {e}\n")),
-            }
-            answer_ready(tile, k);
+    tile.read_mem(LocalAddr(SYSCALL_BUF + u64::from(off.0)), &mut slot);
+    let info = Header::read_from(&slot).and_then(|h| h.info().ok());
+    let reply = match info {
+        Some(h) => {
+            let len = usize::from(h.length).min(slot_size - HEADER_SIZE);
+            let n = kif::syscall::bytes_to_words(&slot[HEADER_SIZE..HEADER_SIZE + len], &mut words);
+            k.syscall(noc, h.label.0, off.0.into(), &words[..n])
+        }
+        None => kernel_core::Reply::refused_message(),
+    };
+    if reply.deferred {
+        // Answered later (an activity wait, a service's answer): the slot
+        // stays until then.
+        return;
+    }
+    if reply.silent {
+        // The caller exited: no reply, free the slot.
+        let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
+        if let Some(h) = info {
+            tile.print(&format!(
+                "kernel: activity {} on {} exited\n",
+                h.label.0, h.sender_tile
+            ));
+        }
+        return;
+    }
+    reply_to(tile, off, &reply);
+}
+
+/// Answers the syscall message at `off` with `reply`.
+fn reply_to(tile: &Tile, off: MsgOffset, reply: &kernel_core::Reply) {
+    let tcu = tile.tcu();
+    let mut out = [0u8; 24];
+    kif::syscall::words_to_bytes(&reply.words(), &mut out);
+    tile.write_mem(LocalAddr(REPLY_STAGE), &out);
+    match tcu.reply(eps::KERNEL_SYSCALL, LocalAddr(REPLY_STAGE), 24, off) {
+        Ok(()) => {}
+        // The caller asked for no reply (or its reply EP is gone): free
+        // the slot anyway.
+        Err(Code::NoSep | Code::RecvGone | Code::NoRep) => {
+            let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
+        }
+        Err(e) => {
+            tile.print(&format!("kernel: REPLY failed: {e}\n"));
+            let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
         }
     }
+}
+
+/// Sends the kernel's requests to services: the service send EP is
+/// pointed at each service's receive gate in turn.
+fn send_requests(
+    tile: &Tile,
+    auth: &ConfigAuthority,
+    k: &mut Kernel,
+    noc: &mut dyn kernel_core::Noc,
+) {
+    let tcu = tile.tcu();
+    for m in k.take_outbox() {
+        let ep = EpConfig::Send(SendEp {
+            act: ActId::INVALID,
+            cur_credits: Credits::UNLIMITED,
+            max_credits: Credits::UNLIMITED,
+            msg_size_log2: kif::service::MIN_MSG_ORDER,
+            credit_ep: EpId::INVALID,
+            reply: false,
+            target_tile: m.tile,
+            target_ep: m.ep,
+            label: Label(0),
+        });
+        let mut bytes = [0u8; 8 * kif::service::MAX_REQUEST_WORDS];
+        let n = kif::syscall::words_to_bytes(&m.words[..m.len], &mut bytes);
+        tile.write_mem(LocalAddr(SERVICE_STAGE), &bytes[..n]);
+        let sent = tcu
+            .configure_ep(auth, eps::KERNEL_SERVICE_SEND, &ep)
+            .map_err(|_| Code::NoSep)
+            .and_then(|()| {
+                tcu.send(
+                    eps::KERNEL_SERVICE_SEND,
+                    LocalAddr(SERVICE_STAGE),
+                    n as u64,
+                    eps::KERNEL_SERVICE_REPLIES,
+                    Label(m.id),
+                )
+            });
+        if let Err(e) = sent {
+            tile.print(&format!(
+                "kernel: request {} to the service at {}:{} not sent: {e}\n",
+                m.id, m.tile, m.ep
+            ));
+            k.service_unreachable(noc, m.id);
+        }
+    }
+}
+
+/// Hands the service reply at `off` to the kernel.
+fn service_reply(tile: &Tile, k: &mut Kernel, noc: &mut dyn kernel_core::Noc, off: MsgOffset) {
+    let mut slot = [0u8; 1 << SERVICE_REPLY_ORDER];
+    tile.read_mem(LocalAddr(SERVICE_REPLY_BUF + u64::from(off.0)), &mut slot);
+    if let Some(h) = Header::read_from(&slot).and_then(|h| h.info().ok()) {
+        let len = usize::from(h.length).min(slot.len() - HEADER_SIZE);
+        let mut words = [0u64; kif::service::MAX_REPLY_WORDS];
+        let n = kif::syscall::bytes_to_words(&slot[HEADER_SIZE..HEADER_SIZE + len], &mut words);
+        k.service_reply(noc, h.label.0, &words[..n]);
+    }
+    let _ = tile.tcu().ack_msg(eps::KERNEL_SERVICE_REPLIES, off);
 }
 
 /// Sends the replies that became ready (activity waits answered by an
 /// exit), to the messages that asked for them.
 fn answer_ready(tile: &Tile, k: &mut Kernel) {
-    let tcu = tile.tcu();
     for (token, reply) in k.take_ready() {
-        let mut out = [0u8; 24];
-        kif::syscall::words_to_bytes(&reply.words(), &mut out);
-        tile.write_mem(LocalAddr(REPLY_STAGE), &out);
-        let off = tile_runtime::tcu_mmio::tcu::MsgOffset(token as u32);
-        if tcu
-            .reply(eps::KERNEL_SYSCALL, LocalAddr(REPLY_STAGE), 24, off)
-            .is_err()
-        {
-            let _ = tcu.ack_msg(eps::KERNEL_SYSCALL, off);
-        }
+        reply_to(tile, MsgOffset(token as u32), &reply);
     }
 }

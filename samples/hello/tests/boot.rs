@@ -192,12 +192,12 @@ mod sim {
             r.printed
         );
         assert!(
-            r.printed.contains("root: started activity 1"),
+            r.printed.contains("root: started activity 2"),
             "{}",
             r.printed
         );
         assert!(
-            r.printed.contains("root: activity 1 exited with 0"),
+            r.printed.contains("root: activity 2 exited with 0"),
             "{}",
             r.printed
         );
@@ -216,7 +216,7 @@ mod sim {
         );
         // The runtime told the kernel (exit 101); root's wait got it.
         assert!(
-            r.printed.contains("root: activity 1 exited with 101"),
+            r.printed.contains("root: activity 2 exited with 101"),
             "{}",
             r.printed
         );
@@ -233,7 +233,7 @@ mod sim {
         let v = board.tile_view(APP).unwrap();
         assert_eq!((v.cu, v.exit_code), (Ok(CuState::Crashed), 128 + 31));
         assert!(
-            r.printed.contains("root: activity 1 exited with 159"),
+            r.printed.contains("root: activity 2 exited with 159"),
             "{}",
             r.printed
         );
