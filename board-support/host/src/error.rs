@@ -142,4 +142,12 @@ pub enum HostError {
     /// Data does not fit the bounce buffer or a message.
     #[error("{0}")]
     TooLarge(String),
+    /// The kernel refused a syscall of the host tile's activity.
+    #[error("the kernel refused the host tile's {op}: {code}")]
+    Syscall {
+        /// The syscall.
+        op: String,
+        /// The kernel's code.
+        code: kif::Code,
+    },
 }

@@ -21,6 +21,7 @@
 
 mod board;
 mod error;
+mod host_activity;
 mod host_tile;
 mod link;
 mod uri;
@@ -28,6 +29,7 @@ mod view;
 
 pub use board::{Board, OpenOptions};
 pub use error::HostError;
+pub use host_activity::HostSyscalls;
 pub use host_tile::{Bounce, HostTile, Message};
 pub use link::Window;
 pub use uri::{BoardUri, DEMO_BOARD, ENV_BOARD};

@@ -32,6 +32,11 @@ pub struct Board {
     /// Programs the root resource manager starts after boot.
     #[serde(default)]
     pub boot: Vec<BootEntry>,
+    /// Services (named by boot entries' `serves`) the host tile gets a
+    /// session with at boot, in order.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub host_sessions: Vec<Spanned<String>>,
 }
 
 /// What a tile is.
@@ -160,4 +165,14 @@ pub struct BootEntry {
     /// Command-line arguments.
     #[serde(default)]
     pub args: Vec<String>,
+    /// The name of the service the program creates (others name it in
+    /// `sessions`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub serves: Option<Spanned<String>>,
+    /// Services of earlier boot entries the program gets a session with
+    /// before it starts, in order (at most 6).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub sessions: Vec<Spanned<String>>,
 }

@@ -44,7 +44,16 @@ impl Catalog {
             models: set(&["behavioural", "rtl"]),
             // The tile programs this workspace builds (samples; root and
             // the kernel are started by boot itself, not named here).
-            programs: set(&["hello", "ping", "pong", "crasher", "noop-bench"]),
+            programs: set(&[
+                "hello",
+                "ping",
+                "pong",
+                "crasher",
+                "noop-bench",
+                "echo-srv",
+                "stuck-srv",
+                "echo-client",
+            ]),
         }
     }
 }
@@ -96,6 +105,10 @@ pub struct Boot {
     pub tile: TileId,
     /// Arguments.
     pub args: Vec<String>,
+    /// The service it creates.
+    pub serves: Option<String>,
+    /// Services it gets sessions with, in order.
+    pub sessions: Vec<String>,
 }
 
 /// A board that passed every check.
@@ -109,6 +122,8 @@ pub struct BoardDesc {
     pub tiles: Vec<Tile>,
     /// Boot entries in file order.
     pub boot: Vec<Boot>,
+    /// Services the host tile gets sessions with, in order.
+    pub host_sessions: Vec<String>,
 }
 
 impl BoardDesc {
@@ -141,6 +156,84 @@ impl Checker<'_> {
 
 fn loc<T>(s: &Spanned<T>) -> Location {
     s.referenced
+}
+
+/// Most sessions a program or the host gets at boot (`kif::plan`).
+const MAX_SESSIONS: usize = 6;
+
+/// Services and sessions: names well-formed and unique, every session of an
+/// earlier entry's service, not too many.
+fn check_services(c: &mut Checker<'_>, board: &Board) {
+    let mut served: BTreeMap<&str, Location> = BTreeMap::new();
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 31
+            && n.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+    };
+    let check_sessions = |c: &mut Checker<'_>,
+                          who: &str,
+                          list: &[Spanned<String>],
+                          served: &BTreeMap<&str, Location>| {
+        for s in list {
+            if !served.contains_key(s.value.as_str()) {
+                let known: Vec<&str> = served.keys().copied().collect();
+                c.err(
+                    loc(s),
+                    "B14",
+                    format!(
+                        "{who} asks for a session with `{}`, which no earlier boot entry serves",
+                        s.value
+                    ),
+                    if known.is_empty() {
+                        "add `serves: NAME` to the boot entry of the server, before this one"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "name one of: {} (or move the server's entry before this one)",
+                            known.join(", ")
+                        )
+                    },
+                );
+            }
+        }
+        if let Some(extra) = list.get(MAX_SESSIONS) {
+            c.err(
+                loc(extra),
+                "B14",
+                format!("{who} asks for {} sessions", list.len()),
+                format!("at most {MAX_SESSIONS} sessions per program"),
+            );
+        }
+    };
+    for b in &board.boot {
+        let who = format!("boot program `{}`", b.program.value);
+        check_sessions(c, &who, &b.sessions, &served);
+        if let Some(name) = &b.serves {
+            if !name_ok(&name.value) {
+                c.err(
+                    loc(name),
+                    "B14",
+                    format!("service name `{}` is not a valid name", name.value),
+                    "use 1 to 31 lower-case letters, digits and `-`",
+                );
+            } else if let Some(prev) = served.get(name.value.as_str()) {
+                c.err(
+                    loc(name),
+                    "B14",
+                    format!(
+                        "service `{}` is served twice (first on line {})",
+                        name.value,
+                        prev.line()
+                    ),
+                    "give each server's service its own name",
+                );
+            } else {
+                served.insert(&name.value, loc(name));
+            }
+        }
+    }
+    check_sessions(c, "the host tile", &board.host_sessions, &served);
 }
 
 /// Which optional fields a kind may carry: (field name, location if present).
@@ -330,8 +423,11 @@ pub fn validate(
             program: b.program.value.clone(),
             tile: id,
             args: b.args.clone(),
+            serves: b.serves.as_ref().map(|s| s.value.clone()),
+            sessions: b.sessions.iter().map(|s| s.value.clone()).collect(),
         });
     }
+    check_services(&mut c, board);
 
     if c.out.is_empty() {
         let mut tiles: Vec<Tile> = tiles.into_iter().map(|(t, _)| t).collect();
@@ -341,6 +437,11 @@ pub fn validate(
             description: board.description.clone(),
             tiles,
             boot,
+            host_sessions: board
+                .host_sessions
+                .iter()
+                .map(|s| s.value.clone())
+                .collect(),
         })
     } else {
         c.out.sort_by_key(|d| (d.line, d.column));

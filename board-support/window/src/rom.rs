@@ -267,12 +267,7 @@ pub fn encode(board: &BoardDesc) -> Result<Vec<u8>, RomError> {
         w0 = f(T_ISA, w0, t.isa.map_or(0, |i| isa_of(i) as u64))?;
         w0 = f(T_EPS, w0, t.eps.into())?;
         w0 = f(T_ROUTER, w0, t.router.into())?;
-        let memory = t
-            .dram
-            .map(|d| d.size)
-            .or(t.size.map(Size::bytes))
-            .or(t.spm.map(Size::bytes))
-            .unwrap_or(0);
+        let memory = tile_memory(t);
         let mut w2 = f(T_DRAM_TILE, 0, 0xFFFF)?;
         if let Some(d) = t.dram {
             w2 = f(T_DRAM_TILE, 0, d.mem_tile.raw().into())?;
@@ -509,12 +504,7 @@ pub fn compare(board: &BoardDesc, rom: &Rom) -> Vec<Mismatch> {
             t.model.clone().unwrap_or_else(|| "none".into()),
             r.model.clone().unwrap_or_else(|| "none".into()),
         );
-        let memory = t
-            .dram
-            .map(|d| d.size)
-            .or(t.size.map(Size::bytes))
-            .or(t.spm.map(Size::bytes))
-            .unwrap_or(0);
+        let memory = tile_memory(t);
         diff(
             name("memory"),
             Size(memory).to_string(),
@@ -522,4 +512,18 @@ pub fn compare(board: &BoardDesc, rom: &Rom) -> Vec<Mismatch> {
         );
     }
     out
+}
+
+/// The memory a tile's ROM entry states: its DRAM slice, a memory tile's
+/// size, an accelerator's local buffers, or the host tile's local memory
+/// (the bounce buffer).
+fn tile_memory(t: &board_schema::Tile) -> u64 {
+    if t.kind == TileKind::Host {
+        return crate::layout::BOUNCE_SIZE;
+    }
+    t.dram
+        .map(|d| d.size)
+        .or(t.size.map(Size::bytes))
+        .or(t.spm.map(Size::bytes))
+        .unwrap_or(0)
 }

@@ -1,27 +1,49 @@
 //! `tilekit-root`: the root resource manager.
 //!
 //! The kernel starts root at boot and gives it a tile capability for every
-//! loaded program that it did not start (`kif::boot::ROOT_TILE_CAPS` on).
-//! Root gives each a share of its kernel memory, creates an activity on
-//! its tile, starts it, and waits for all of them; it exits with the first
-//! program's exit code. Services, sessions and the board file's `boot:`
-//! section are the next steps (docs/kernel.md).
+//! loaded program that it did not start (`kif::boot::ROOT_TILE_CAPS` on)
+//! and, if the board has a host tile, the host's activity
+//! (`kif::plan::ROOT_HOST_ACT`). Root's arguments are its plan
+//! (`kif::plan`): which programs serve and which sessions each gets.
+//!
+//! In boot order, root gives each program a share of its kernel memory,
+//! creates its activity, opens the sessions it is to have and hands them
+//! over, starts it, and — for a server — waits until its service exists
+//! and takes a copy. Then it gives the host tile its sessions, waits for
+//! every program that does not serve, stops the servers, and exits with
+//! the first program's exit code. A board whose programs all serve stays
+//! up: root waits for the servers.
 #![forbid(unsafe_code)]
 
+use std::time::{Duration, Instant};
+
+use kif::plan::{RootPlan, SERVICE_SEL, SESSION_SELS};
 use kif::syscall::msg;
 use kif::{CapSel, Code, SEL_KMEM};
+use tile_runtime::Tile;
 use tile_syscalls::{SyscallError, Syscalls};
 
 /// Kernel memory each program gets.
 const PROGRAM_KMEM: u64 = 64 << 10;
-/// Where root keeps the quota and activity capabilities it makes.
+/// Where root keeps what it makes: quotas, activities, services, sessions.
 const KMEM_SELS: u64 = 100;
 const ACT_SELS: u64 = 200;
+const SRV_SELS: u64 = 300;
+const SESS_SELS: u64 = 400;
+/// How long a server may take to create its service.
+const SERVICE_WAIT: Duration = Duration::from_secs(10);
 
 fn main() {
     tile_runtime::run(|tile| {
         let sys = Syscalls::new(tile);
-        match run(&sys, tile) {
+        let plan = match RootPlan::parse(tile.args()) {
+            Ok(p) => p,
+            Err(e) => {
+                tile.print(&format!("root: bad plan in the arguments: {e}\n"));
+                return 100;
+            }
+        };
+        match run(&sys, tile, &plan) {
             Ok(code) => code,
             Err(e) => {
                 tile.print(&format!("root: {e}\n"));
@@ -31,8 +53,16 @@ fn main() {
     })
 }
 
-fn run(sys: &Syscalls<'_>, tile: &tile_runtime::Tile) -> Result<i32, SyscallError> {
-    let mut started = Vec::new();
+/// A program root started.
+struct Started {
+    act: CapSel,
+    id: u64,
+    serves: bool,
+}
+
+fn run(sys: &Syscalls<'_>, tile: &Tile, plan: &RootPlan) -> Result<i32, SyscallError> {
+    let mut started: Vec<Started> = Vec::new();
+    let mut sess_sel = SESS_SELS;
     for i in 0.. {
         let tile_sel = CapSel(kif::boot::ROOT_TILE_CAPS.0 + i);
         let (kmem, act) = (CapSel(KMEM_SELS + i), CapSel(ACT_SELS + i));
@@ -55,27 +85,141 @@ fn run(sys: &Syscalls<'_>, tile: &tile_runtime::Tile) -> Result<i32, SyscallErro
             Ok([id, _]) => id,
             // No more tiles: the quota goes back.
             Err(SyscallError::Kernel(Code::NoCap)) => {
-                sys.call(
-                    &msg::Revoke {
-                        start: kmem,
-                        count: 1,
-                        own: true,
-                    }
-                    .encode(),
-                )?;
+                sys.revoke(kmem)?;
                 break;
             }
             Err(e) => return Err(e),
         };
+        let entry = plan.entries.get(i as usize).cloned().unwrap_or_default();
+        for (k, j) in entry.sessions.iter().enumerate() {
+            let to = CapSel(SESSION_SELS.0 + k as u64);
+            give_session(
+                sys,
+                tile,
+                *j,
+                i,
+                act,
+                to,
+                &mut sess_sel,
+                &format!("activity {id}"),
+            );
+        }
         sys.call(&msg::ActCtrl { act, start: true }.encode())?;
         tile.print(&format!("root: started activity {id}\n"));
-        started.push((act, id));
+        if entry.serves {
+            take_service(sys, tile, act, i, id);
+        }
+        started.push(Started {
+            act,
+            id,
+            serves: entry.serves,
+        });
     }
+    for (k, j) in plan.host_sessions.iter().enumerate() {
+        let to = CapSel(SESSION_SELS.0 + k as u64);
+        give_session(
+            sys,
+            tile,
+            *j,
+            u64::MAX,
+            kif::plan::ROOT_HOST_ACT,
+            to,
+            &mut sess_sel,
+            "the host tile",
+        );
+    }
+    // Root waits for the programs that do not serve; a board that only
+    // serves (the host's sessions, say) stays up with its servers.
+    let only_servers = started.iter().all(|s| s.serves);
     let mut first = None;
-    for (act, id) in started {
-        let [code, _] = sys.call(&msg::ActWait { act }.encode())?;
-        tile.print(&format!("root: activity {id} exited with {code}\n"));
+    for s in started.iter().filter(|s| only_servers || !s.serves) {
+        let [code, _] = sys.call(&msg::ActWait { act: s.act }.encode())?;
+        tile.print(&format!("root: activity {} exited with {code}\n", s.id));
         first.get_or_insert(code as i32);
     }
+    // The programs are done: the servers are stopped.
+    for s in started.iter().filter(|s| s.serves) {
+        let _ = sys.call(
+            &msg::ActCtrl {
+                act: s.act,
+                start: false,
+            }
+            .encode(),
+        );
+    }
     Ok(first.unwrap_or(0))
+}
+
+/// Waits until program `i` (activity `act`) has created its service and
+/// takes a copy to `SRV_SELS + i`. A server that exits or takes too long is
+/// reported; its clients then get no session.
+fn take_service(sys: &Syscalls<'_>, tile: &Tile, act: CapSel, i: u64, id: u64) {
+    let deadline = Instant::now() + SERVICE_WAIT;
+    let obtain = msg::Exchange {
+        act,
+        own_start: CapSel(SRV_SELS + i),
+        count: 1,
+        other_start: SERVICE_SEL,
+        obtain: true,
+    };
+    loop {
+        match sys.call(&obtain.encode()) {
+            Ok(_) => {
+                tile.print(&format!("root: activity {id} serves\n"));
+                return;
+            }
+            Err(SyscallError::Kernel(Code::NoCap)) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(SyscallError::Kernel(Code::NoCap)) => {
+                tile.print(&format!(
+                    "root: activity {id} created no service within {} s\n",
+                    SERVICE_WAIT.as_secs()
+                ));
+                return;
+            }
+            Err(e) => {
+                tile.print(&format!("root: activity {id} has no service: {e}\n"));
+                return;
+            }
+        }
+    }
+}
+
+/// Opens a session with program `j`'s service and delegates it to `act`
+/// at `to`. Failures are reported, not fatal: the program finds no
+/// session there.
+#[allow(clippy::too_many_arguments)]
+fn give_session(
+    sys: &Syscalls<'_>,
+    tile: &Tile,
+    j: usize,
+    arg: u64,
+    act: CapSel,
+    to: CapSel,
+    next: &mut u64,
+    whom: &str,
+) {
+    let sess = CapSel(*next);
+    *next += 1;
+    let r = sys
+        .open_sess(sess, CapSel(SRV_SELS + j as u64), arg)
+        .and_then(|_| {
+            sys.call(
+                &msg::Exchange {
+                    act,
+                    own_start: sess,
+                    count: 1,
+                    other_start: to,
+                    obtain: false,
+                }
+                .encode(),
+            )
+        });
+    match r {
+        Ok(_) => tile.print(&format!("root: {whom} has a session with program {j}\n")),
+        Err(e) => tile.print(&format!(
+            "root: no session with program {j} for {whom}: {e}\n"
+        )),
+    }
 }

@@ -7,12 +7,12 @@
 //! crate only moves them.
 #![forbid(unsafe_code)]
 
-use kif::Code;
 use kif::eps;
 use kif::syscall::msg;
+use kif::{CapRange, CapSel, Code, SEL_ACT};
 use tile_runtime::Tile;
 use tile_runtime::tcu_mmio::header::HEADER_SIZE;
-use tile_runtime::tcu_mmio::{Label, LocalAddr};
+use tile_runtime::tcu_mmio::{EpId, Label, LocalAddr};
 
 /// Where outgoing syscall messages are assembled (in the runtime's area).
 const STAGE: u64 = 0xC00;
@@ -94,8 +94,105 @@ impl<'t> Syscalls<'t> {
     }
 
     /// The kernel-memory quota of `kmem`: (total, left).
-    pub fn kmem_quota(&self, kmem: kif::CapSel) -> Result<(u64, u64), SyscallError> {
+    pub fn kmem_quota(&self, kmem: CapSel) -> Result<(u64, u64), SyscallError> {
         self.call(&msg::KMemQuota { kmem }.encode())
             .map(|[q, l]| (q, l))
+    }
+
+    /// A receive gate of 2^`order` bytes in slots of 2^`msg_order` at `dst`.
+    pub fn create_rgate(&self, dst: CapSel, order: u8, msg_order: u8) -> Result<(), SyscallError> {
+        let m = msg::CreateRGate {
+            dst,
+            order,
+            msg_order,
+        };
+        self.call(&m.encode()).map(drop)
+    }
+
+    /// A send gate onto `rgate` at `dst`, with `label` and `credits` (0:
+    /// unlimited).
+    pub fn create_sgate(
+        &self,
+        dst: CapSel,
+        rgate: CapSel,
+        label: Label,
+        credits: u8,
+    ) -> Result<(), SyscallError> {
+        let m = msg::CreateSGate {
+            dst,
+            rgate,
+            label,
+            credits,
+        };
+        self.call(&m.encode()).map(drop)
+    }
+
+    /// Allocates any free endpoint of this activity's tile (and `replies`
+    /// reply endpoints after it) as capability `dst`; returns the endpoint.
+    pub fn alloc_ep(&self, dst: CapSel, replies: u64) -> Result<EpId, SyscallError> {
+        let m = msg::AllocEp {
+            dst,
+            act: SEL_ACT,
+            ep: EpId::INVALID,
+            replies,
+        };
+        self.call(&m.encode()).map(|[ep, _]| EpId(ep as u16))
+    }
+
+    /// Binds `gate` to endpoint capability `ep`; a receive gate's buffer
+    /// lies at `rbuf_off` of this tile's local memory (ignored for other
+    /// gates).
+    pub fn activate(&self, ep: CapSel, gate: CapSel, rbuf_off: u64) -> Result<(), SyscallError> {
+        let m = msg::Activate {
+            ep,
+            gate,
+            rbuf_mem: CapSel(u64::MAX),
+            rbuf_off,
+        };
+        self.call(&m.encode()).map(drop)
+    }
+
+    /// Revokes `sel` and everything derived from it.
+    pub fn revoke(&self, sel: CapSel) -> Result<(), SyscallError> {
+        let m = msg::Revoke {
+            start: sel,
+            count: 1,
+            own: true,
+        };
+        self.call(&m.encode()).map(drop)
+    }
+
+    /// Creates a service at `dst` on receive gate `rgate` (activated; the
+    /// kernel sends it `kif::service` requests).
+    pub fn create_srv(&self, dst: CapSel, rgate: CapSel) -> Result<(), SyscallError> {
+        self.call(&msg::CreateSrv { dst, rgate }.encode()).map(drop)
+    }
+
+    /// Opens a session with service `srv` at `dst`; returns its ident.
+    /// Fails with `TIMEOUT` if the server does not answer in time.
+    pub fn open_sess(&self, dst: CapSel, srv: CapSel, arg: u64) -> Result<u64, SyscallError> {
+        self.call(&msg::OpenSess { dst, srv, arg }.encode())
+            .map(|[ident, _]| ident)
+    }
+
+    /// Obtains (`obtain`) up to `own.count` capabilities from the server of
+    /// `sess` into `own`, or delegates `own` to it. Returns how many were
+    /// exchanged and the server's result word.
+    pub fn exchange_sess(
+        &self,
+        sess: CapSel,
+        own: CapRange,
+        obtain: bool,
+        args: [u64; 2],
+    ) -> Result<(u64, u64), SyscallError> {
+        let m = msg::ExchangeSess {
+            sess,
+            own_start: own.start,
+            count: own.count,
+            obtain,
+            arg0: args[0],
+            arg1: args[1],
+        };
+        self.call(&m.encode()).map(|[n, r]| (n, r))
     }
 }

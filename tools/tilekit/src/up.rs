@@ -1,14 +1,17 @@
 //! `tilekit up`: brings a board up as its board file's `boot:` section
 //! says — the kernel, root on a free core, and root starting every boot
-//! program with its arguments — and follows their output, each line
-//! prefixed with its tile, until all have ended. Exits with the first
-//! non-zero exit code of a program (0 if all succeeded).
+//! program with its arguments, services and sessions (root's plan,
+//! `kif::plan`) — and follows their output and root's, each line prefixed
+//! with its tile, until root has ended (after every program that does not
+//! serve; it stops the servers). Exits with the first non-zero exit code
+//! of a program that does not serve (0 if all succeeded).
 
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use board_host::{BoardUri, CuState};
 use board_schema::{BoardDesc, TileKind};
+use kif::plan::{PlanEntry, RootPlan};
 use tcu_mmio::TileId;
 
 use crate::exit::Exit;
@@ -38,6 +41,28 @@ fn board_file(args: &BoardArgs) -> Result<BoardDesc, String> {
         (None, other) => Err(format!(
             "{other}: `up` starts what a board file's boot: section names; give it with --board-file FILE"
         )),
+    }
+}
+
+/// Root's plan (`kif::plan`) from the boot section: which entries serve,
+/// which sessions each gets (validation made sure every name resolves to
+/// an earlier entry).
+fn root_plan(desc: &BoardDesc) -> RootPlan {
+    let server = |name: &String| {
+        desc.boot
+            .iter()
+            .position(|b| b.serves.as_ref() == Some(name))
+    };
+    RootPlan {
+        entries: desc
+            .boot
+            .iter()
+            .map(|b| PlanEntry {
+                serves: b.serves.is_some(),
+                sessions: b.sessions.iter().filter_map(server).collect(),
+            })
+            .collect(),
+        host_sessions: desc.host_sessions.iter().filter_map(server).collect(),
     }
 }
 
@@ -99,8 +124,11 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             )
         })
         .collect();
+    let plan = root_plan(&desc);
+    let plan_args = plan.to_args();
+    let root_args: Vec<&str> = plan_args.iter().map(String::as_str).collect();
     let t0 = Instant::now();
-    if let Err(e) = board.boot_with_root(&images[0], (root_tile, &images[1], vec![]), &apps) {
+    if let Err(e) = board.boot_with_root(&images[0], (root_tile, &images[1], root_args), &apps) {
         return Ok(report(e));
     }
     tracing::info!(
@@ -109,12 +137,14 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         apps.len()
     );
     let deadline = t0 + Duration::from_secs_f64(args.timeout.max(0.0));
-    let mut heads = vec![0u64; used.len()];
-    let mut partial = vec![String::new(); used.len()];
+    // Root's lines too (sessions given, programs' exits); it ends last.
+    let followed: Vec<TileId> = used.iter().copied().chain([root_tile]).collect();
+    let mut heads = vec![0u64; followed.len()];
+    let mut partial = vec![String::new(); followed.len()];
     let mut stdout = std::io::stdout();
     loop {
         let mut running = 0;
-        for (k, tile) in used.iter().enumerate() {
+        for (k, tile) in followed.iter().enumerate() {
             let (bytes, h, _) = board
                 .output_since(*tile, heads[k])
                 .map_err(anyhow::Error::from)?;
@@ -124,8 +154,11 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
                 let line: String = partial[k].drain(..=nl).collect();
                 let _ = write!(stdout, "[{tile}] {line}");
             }
+            // A server stopped by root is done; root itself is running
+            // until it has exited.
             match board.cu_state(*tile).map_err(anyhow::Error::from)? {
-                Ok(CuState::Running) | Ok(CuState::Stopped) => running += 1,
+                Ok(CuState::Running) => running += 1,
+                Ok(CuState::Stopped) if *tile == root_tile => running += 1,
                 _ => {}
             }
         }
@@ -143,10 +176,10 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         std::thread::sleep(Duration::from_millis(5));
     }
     let mut first_failure = None;
-    for tile in &used {
+    for (tile, b) in used.iter().zip(&desc.boot) {
         let v = board.tile_view(*tile).map_err(anyhow::Error::from)?;
         eprintln!("tilekit: tile {tile} {}", v.cu_description());
-        if v.exit_code != 0 && first_failure.is_none() {
+        if b.serves.is_none() && v.exit_code != 0 && first_failure.is_none() {
             first_failure = Some(u8::try_from(v.exit_code.min(255)).unwrap_or(255));
         }
     }

@@ -1,0 +1,65 @@
+//! The host tile's activity: syscalls from the host PC.
+//!
+//! At boot the kernel makes the host tile an activity like any other: it
+//! configures the host tile's syscall endpoints (`kif::eps`) and root hands
+//! it its sessions (`kif::plan`). After bring-up this is how the host takes
+//! part — with capabilities it was given, never by writing registers. The
+//! syscall messages are `kif`'s; replies land in the host activity's
+//! runtime area at the start of the bounce buffer.
+
+use std::time::Duration;
+
+use kif::eps;
+use kif::syscall::{MAX_WORDS, Opcode};
+use tcu_mmio::Label;
+
+use crate::{Board, HostError, HostTile};
+
+/// How long the host waits for the kernel's answer (a syscall that asks a
+/// service waits for the kernel's service timeout at most).
+const ANSWER: Duration = Duration::from_secs(10);
+
+/// The syscall client of the host tile's activity.
+pub struct HostSyscalls<'b> {
+    tile: HostTile<'b>,
+}
+
+impl Board {
+    /// The host tile's syscall client (after a boot with the kernel).
+    pub fn host_syscalls(&self) -> Result<HostSyscalls<'_>, HostError> {
+        Ok(HostSyscalls {
+            tile: self.host_tile()?,
+        })
+    }
+}
+
+impl<'b> HostSyscalls<'b> {
+    /// The host tile, for the commands the host's capabilities allow.
+    pub fn tile(&self) -> &HostTile<'b> {
+        &self.tile
+    }
+
+    /// Sends syscall `words` and waits for the answer: the result words.
+    pub fn call(&self, words: &[u64]) -> Result<[u64; 2], HostError> {
+        let op = words
+            .first()
+            .and_then(|w| Opcode::try_from(*w).ok())
+            .map_or_else(|| "syscall".to_owned(), |o| format!("{o:?} syscall"));
+        let words = &words[..words.len().min(MAX_WORDS)];
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.tile
+            .send(eps::SYSCALL_SEND, &bytes, eps::SYSCALL_REPLY, Label(0))?;
+        let m = self.tile.recv(eps::SYSCALL_REPLY, ANSWER)?;
+        self.tile.ack(eps::SYSCALL_REPLY, &m)?;
+        let mut w = [0u64; 3];
+        kif::syscall::bytes_to_words(&m.payload, &mut w);
+        match kif::Code::try_from(w[0]) {
+            Ok(kif::Code::Success) => Ok([w[1], w[2]]),
+            Ok(code) => Err(HostError::Syscall { op, code }),
+            Err(_) => Err(HostError::Syscall {
+                op,
+                code: kif::Code::InvMsg,
+            }),
+        }
+    }
+}
