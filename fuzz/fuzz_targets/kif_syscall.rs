@@ -1,6 +1,8 @@
 //! Syscall messages as any activity may send them: the decoder, and the
 //! kernel handling whatever decodes (on a NoC that accepts every write),
-//! must answer with a code, never panic. What decodes re-encodes.
+//! must answer with a code, never panic — also when a service answers its
+//! requests with garbage, or never. Service requests decode or fail
+//! cleanly.
 #![no_main]
 
 use kernel_core::{Kernel, Noc};
@@ -36,8 +38,18 @@ fuzz_target!(|data: &[u8]| {
     let Ok(act) = k.create_activity(&mut AcceptingNoc, TileId::on_chip0(1), "fuzz", 1 << 16) else {
         return;
     };
-    for call in words.chunks(6) {
-        let r = k.syscall(&mut AcceptingNoc, act.raw().into(), 0, call);
+    let _ = kif::service::Request::decode(words);
+    for (i, call) in words.chunks(6).enumerate() {
+        let r = k.syscall(&mut AcceptingNoc, act.raw().into(), i as u64, call);
         assert_eq!(r.code == kif::Code::Success, r.rule.is_none());
+        // A hostile server: whatever the kernel asks is answered with the
+        // same words; time moves on by 0.3 s per call (timeouts).
+        for m in k.take_outbox() {
+            k.service_reply(&mut AcceptingNoc, m.id, call);
+        }
+        k.advance(i as u64 * 300_000_000);
+        for (_, r) in k.take_ready() {
+            assert_eq!(r.code == kif::Code::Success, r.rule.is_none());
+        }
     }
 });

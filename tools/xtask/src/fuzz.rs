@@ -19,6 +19,17 @@ const SECONDS_PER_TARGET: u32 = 15;
 /// Seconds one input may take before libFuzzer calls it a hang and fails.
 const SECONDS_PER_INPUT: u32 = 10;
 
+/// Executions a target must reach in its run: 10⁵ for the syscall
+/// decoder (the kernel's bar), 10⁴ for the others (the YAML parser is the
+/// slowest, about 3·10⁴ in a run here).
+fn min_executions(target: &str) -> u64 {
+    if target == "kif_syscall" {
+        100_000
+    } else {
+        10_000
+    }
+}
+
 /// Lines of a target's log printed when it passes (its end).
 const LOG_TAIL: usize = 12;
 
@@ -173,8 +184,25 @@ fn report(run: &Run, status: ExitStatus) -> Option<String> {
         for l in &lines[lines.len().saturating_sub(LOG_TAIL)..] {
             println!("    {l}");
         }
-        println!("fuzz-smoke: {t}: no crash in {SECONDS_PER_TARGET} s");
-        return None;
+        // A run that barely ran proves little.
+        let min = min_executions(t);
+        let executed = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+            .and_then(|n| n.trim().parse::<u64>().ok());
+        return match executed {
+            Some(n) if n >= min => {
+                println!("fuzz-smoke: {t}: no crash in {SECONDS_PER_TARGET} s ({n} executions)");
+                None
+            }
+            other => {
+                let n = other.map_or_else(|| "an unknown number of".to_owned(), |n| n.to_string());
+                println!(
+                    "fuzz-smoke: {t}: only {n} executions in {SECONDS_PER_TARGET} s (at least {min} needed)"
+                );
+                Some(format!("{t}: too few executions ({n})"))
+            }
+        };
     }
     // From the panic (or libFuzzer's error) on: the message, the stack,
     // where the input went and the input in base64.
