@@ -559,3 +559,48 @@ fn up_starts_the_boot_section_through_root() {
     assert_eq!(code, 1);
     assert!(stderr.contains("has no boot: section"), "{stderr}");
 }
+
+#[test]
+fn up_gives_sessions_as_the_boot_section_says() {
+    let demo = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/demo.yaml"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("services.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "{demo}boot:\n  - {{ program: echo-srv, tile: 2, serves: echo }}\n  - {{ program: echo-client, tile: 3, args: [hi, there], sessions: [echo] }}\n"
+        ),
+    )
+    .unwrap();
+    let f = file.display().to_string();
+    let (code, stdout, stderr) = tilekit(&["up", "--board", &f]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("[C0T03] echo-client: [1] HI THERE"),
+        "{stdout}"
+    );
+    // Root's lines come too: the server's service, the client's session.
+    assert!(
+        stdout.contains("[C0T01] root: activity 2 serves"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[C0T01] root: activity 3 has a session with program 0"),
+        "{stdout}"
+    );
+    // A session with a service nobody serves is refused before booting.
+    std::fs::write(
+        &file,
+        format!("{demo}boot:\n  - {{ program: echo-client, tile: 3, sessions: [echo] }}\n"),
+    )
+    .unwrap();
+    let (code, _, stderr) = tilekit(&["up", "--board", &f]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("B14") && stderr.contains("no earlier boot entry serves"),
+        "{stderr}"
+    );
+}
