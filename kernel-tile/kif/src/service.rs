@@ -5,7 +5,7 @@
 //! that gate. It sends [`Request`]s as TCU messages (words as in
 //! [`crate::syscall`]) and the server answers each with a REPLY whose
 //! first word is a [`Code`](crate::Code) and whose further words are the
-//! [`Reply`] for the request:
+//! reply words in the table below (for an exchange, [`ExchangeReply`]):
 //!
 //! | request | asked when | reply words after the code |
 //! |---|---|---|
