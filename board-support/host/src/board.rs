@@ -497,13 +497,14 @@ impl Board {
                 },
                 eps: t.eps,
                 mem: t.memory,
+                dram: t.dram,
             })
             .collect();
         let entries: Vec<(TileId, u64)> = apps
             .iter()
             .map(|a| (a.0, if a.3 { ENTRY_START } else { 0 }))
             .collect();
-        let mut words = vec![0u64; 4 + tiles.len() * 4 + entries.len() * 2];
+        let mut words = vec![0u64; kif::boot::size_words(tiles.len(), entries.len())];
         let n = kif::boot::encode(&tiles, &entries, &mut words).unwrap_or(0);
         let bytes: Vec<u8> = words[..n].iter().flat_map(|w| w.to_le_bytes()).collect();
         self.write_memory(ktile, BOOT_INFO_ADDR, &bytes)?;

@@ -7,9 +7,18 @@
 //! ```text
 //! 0  magic "TKBOOT01"           1  kif ABI version
 //! 2  tile count (n)             3  boot entry count (m)
-//! then n × 4 words: NoC id, kind, endpoint count, local memory bytes
+//! then n × 6 words: NoC id, kind, endpoint count, local memory bytes,
+//!                   NoC id of its DRAM slice's memory tile (0xFFFF: none),
+//!                   offset of the slice in that memory tile
 //! then m × 2 words: NoC id of a core with a program, flags
 //! ```
+//!
+//! The kernel **carves memory** from it: what of each memory tile no
+//! tile's DRAM slice covers ([`BootInfo::free_memory`]) goes to root as
+//! memory gates at [`ROOT_MEM_CAPS`]`+ 0, + 1, …`. Every core's slice
+//! becomes its **PMP endpoint** ([`crate::eps::PMP`]): a memory endpoint
+//! onto the slice, which on hardware carries the core's own memory
+//! accesses.
 //!
 //! Flags: [`ENTRY_START`] — the kernel starts this core at boot (the root
 //! resource manager); entries without it are loaded programs the kernel
@@ -33,6 +42,12 @@ pub const BOOT_MAGIC: u64 = u64::from_le_bytes(*b"TKBOOT01");
 pub const ENTRY_START: u64 = 1;
 /// Where root finds the tile capabilities of the programs it starts.
 pub const ROOT_TILE_CAPS: crate::CapSel = crate::CapSel(16);
+/// Where root finds the memory gates over the free memory.
+pub const ROOT_MEM_CAPS: crate::CapSel = crate::CapSel(80);
+/// Most memory gates root gets (free ranges beyond are not handed out).
+pub const MAX_MEM_CAPS: usize = 16;
+/// Words per tile entry.
+const TILE_WORDS: usize = 6;
 
 /// What a tile is, as boot information says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +89,9 @@ pub struct BootTile {
     pub eps: u16,
     /// Local memory bytes (memory tiles: their size).
     pub mem: u64,
+    /// Its DRAM slice: the memory tile and the offset in it (kernel and
+    /// core tiles).
+    pub dram: Option<(TileId, u64)>,
 }
 
 /// Why boot information does not decode.
@@ -87,19 +105,33 @@ pub enum BootError {
     Corrupt,
 }
 
+/// How many words boot information for `tiles` tiles and `entries` boot
+/// entries takes.
+pub const fn size_words(tiles: usize, entries: usize) -> usize {
+    4 + tiles * TILE_WORDS + entries * 2
+}
+
 /// Words of boot information for `tiles` and boot `entries`.
 pub fn encode(tiles: &[BootTile], entries: &[(TileId, u64)], out: &mut [u64]) -> Option<usize> {
-    let n = 4 + tiles.len() * 4 + entries.len() * 2;
+    let n = size_words(tiles.len(), entries.len());
     let out = out.get_mut(..n)?;
     out[0] = BOOT_MAGIC;
     out[1] = crate::KIF_ABI_VERSION.into();
     out[2] = tiles.len() as u64;
     out[3] = entries.len() as u64;
     for (i, t) in tiles.iter().enumerate() {
-        let w = &mut out[4 + i * 4..8 + i * 4];
-        w.copy_from_slice(&[t.id.raw().into(), t.kind as u64, t.eps.into(), t.mem]);
+        let w = &mut out[4 + i * TILE_WORDS..4 + (i + 1) * TILE_WORDS];
+        let (dt, doff) = t.dram.map_or((0xFFFF, 0), |(m, o)| (m.raw().into(), o));
+        w.copy_from_slice(&[
+            t.id.raw().into(),
+            t.kind as u64,
+            t.eps.into(),
+            t.mem,
+            dt,
+            doff,
+        ]);
     }
-    let at = 4 + tiles.len() * 4;
+    let at = 4 + tiles.len() * TILE_WORDS;
     for (i, (e, flags)) in entries.iter().enumerate() {
         out[at + i * 2] = e.raw().into();
         out[at + i * 2 + 1] = *flags;
@@ -129,7 +161,7 @@ impl<'w> BootInfo<'w> {
         let entries = usize::try_from(*words.get(3).ok_or(BootError::Corrupt)?)
             .map_err(|_| BootError::Corrupt)?;
         let need = tiles
-            .checked_mul(4)
+            .checked_mul(TILE_WORDS)
             .and_then(|t| entries.checked_mul(2).and_then(|e| t.checked_add(e)))
             .and_then(|n| n.checked_add(4))
             .ok_or(BootError::Corrupt)?;
@@ -150,19 +182,56 @@ impl<'w> BootInfo<'w> {
     /// The tiles (each `Some` after a successful decode).
     pub fn tiles(&self) -> impl Iterator<Item = Option<BootTile>> + '_ {
         (0..self.tiles).map(|i| {
-            let w = &self.words[4 + i * 4..8 + i * 4];
+            let w = &self.words[4 + i * TILE_WORDS..4 + (i + 1) * TILE_WORDS];
+            let dram = match w[4] {
+                0xFFFF => None,
+                m => Some((TileId::from_raw(u16::try_from(m).ok()?).ok()?, w[5])),
+            };
             Some(BootTile {
                 id: TileId::from_raw(u16::try_from(w[0]).ok()?).ok()?,
                 kind: TileKind::from_word(w[1])?,
                 eps: u16::try_from(w[2]).ok()?,
                 mem: w[3],
+                dram,
             })
         })
     }
 
+    /// What of each memory tile no DRAM slice covers: (memory tile,
+    /// offset, size), in tile and address order.
+    pub fn free_memory(&self) -> alloc::vec::Vec<(TileId, u64, u64)> {
+        let tiles: alloc::vec::Vec<BootTile> = self.tiles().flatten().collect();
+        let mut out = alloc::vec::Vec::new();
+        for m in tiles.iter().filter(|t| t.kind == TileKind::Memory) {
+            let mut used: alloc::vec::Vec<(u64, u64)> = tiles
+                .iter()
+                .filter_map(|t| match t.dram {
+                    Some((mt, off)) if mt == m.id => Some((off, off.saturating_add(t.mem))),
+                    _ => None,
+                })
+                .collect();
+            used.sort_unstable();
+            let mut at = 0u64;
+            for (start, end) in used {
+                if start > at {
+                    out.push((m.id, at, start.min(m.mem) - at));
+                }
+                at = at.max(end);
+                if at >= m.mem {
+                    break;
+                }
+            }
+            if at < m.mem {
+                out.push((m.id, at, m.mem - at));
+            }
+        }
+        out.retain(|(_, _, size)| *size > 0);
+        out
+    }
+
     /// The cores with programs and their flags, in order.
     pub fn entries(&self) -> impl Iterator<Item = Option<(TileId, u64)>> + '_ {
-        let at = 4 + self.tiles * 4;
+        let at = 4 + self.tiles * TILE_WORDS;
         (0..self.entries).map(move |i| {
             let id = TileId::from_raw(u16::try_from(self.words[at + i * 2]).ok()?).ok()?;
             Some((id, self.words[at + i * 2 + 1]))
@@ -183,15 +252,24 @@ mod tests {
                 kind: TileKind::Kernel,
                 eps: 128,
                 mem: 1 << 26,
+                dram: Some((TileId::on_chip0(3), 0)),
             },
             BootTile {
                 id: TileId::on_chip0(2),
                 kind: TileKind::Core,
                 eps: 128,
                 mem: 1 << 26,
+                dram: Some((TileId::on_chip0(3), 2 << 26)),
+            },
+            BootTile {
+                id: TileId::on_chip0(3),
+                kind: TileKind::Memory,
+                eps: 0,
+                mem: 4 << 26,
+                dram: None,
             },
         ];
-        let mut w = [0u64; 32];
+        let mut w = [0u64; 40];
         let n = encode(&tiles, &[(TileId::on_chip0(2), ENTRY_START)], &mut w).unwrap();
         let info = BootInfo::decode(&w[..n]).unwrap();
         assert_eq!(
@@ -199,7 +277,17 @@ mod tests {
                 .map(Option::unwrap)
                 .collect::<heapless::Tiles>()
                 .0,
-            2
+            3
+        );
+        assert_eq!(info.tiles().nth(1), Some(Some(tiles[1])));
+        // The memory tile has slices at 0 and 2 (in units of 64 MiB): 1
+        // and 3 are free.
+        assert_eq!(
+            info.free_memory(),
+            [
+                (TileId::on_chip0(3), 1 << 26, 1 << 26),
+                (TileId::on_chip0(3), 3 << 26, 1 << 26)
+            ]
         );
         assert_eq!(
             info.entries().next(),

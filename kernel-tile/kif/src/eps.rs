@@ -27,8 +27,13 @@ pub const SYSCALL_REPLY: EpId = EpId(1);
 pub const UPCALL: EpId = EpId(2);
 /// Activity: the reply EP of the upcall receive EP.
 pub const UPCALL_REPLY: EpId = EpId(3);
+/// Core tiles: the PMP endpoint — a memory endpoint onto the core's DRAM
+/// slice, set by the kernel at boot (on hardware the core's own memory
+/// accesses go through it; software cannot use it: its activity id is
+/// none).
+pub const PMP: EpId = EpId(4);
 /// Activity: the first endpoint it may allocate.
-pub const FIRST_FREE: EpId = EpId(4);
+pub const FIRST_FREE: EpId = EpId(5);
 
 /// Activity: where the syscall-reply and upcall receive buffers lie in its
 /// local memory (kernel and SDK agree on it; 2 KiB each).

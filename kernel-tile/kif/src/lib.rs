@@ -27,4 +27,4 @@ pub use sel::{CapRange, CapSel, SEL_ACT, SEL_KMEM, SEL_TILE};
 /// Version of the kernel interface. A tile image records the version it
 /// was built for; the kernel refuses an image of another version, naming
 /// both.
-pub const KIF_ABI_VERSION: u32 = 1;
+pub const KIF_ABI_VERSION: u32 = 2;

@@ -10,12 +10,12 @@
 //! runs on a RISC-V tile with another platform layer (docs/kernel.md).
 #![forbid(unsafe_code)]
 
-use kernel_core::Kernel;
 use kernel_core::tcu_noc::{LocalMemory, TcuNoc};
+use kernel_core::{Kernel, Noc as _};
 use kif::boot::{BOOT_INFO_ADDR, BOOT_INFO_MAX, BootInfo, TileKind};
 use kif::eps;
 use tile_runtime::Tile;
-use tile_runtime::tcu_mmio::ep::{Credits, EpConfig, RecvEp, SendEp};
+use tile_runtime::tcu_mmio::ep::{Credits, EpConfig, MemEp, Perm, RecvEp, SendEp};
 use tile_runtime::tcu_mmio::header::{HEADER_SIZE, Header};
 use tile_runtime::tcu_mmio::tcu::{ConfigAuthority, MsgOffset, Tcu};
 use tile_runtime::tcu_mmio::{ActId, Code, EpId, Label, LocalAddr};
@@ -121,6 +121,18 @@ fn kernel(tile: &Tile) -> Result<(), String> {
                 noc.deprivilege(t.id)
                     .map_err(|e| format!("deprivileging {}: {e}", t.id))?;
                 k.add_tile(t.id, t.eps, t.mem);
+                // A core's DRAM slice is its PMP endpoint.
+                if let (TileKind::Core, Some((mem_tile, offset))) = (t.kind, t.dram) {
+                    let pmp = EpConfig::Memory(MemEp {
+                        act: ActId::INVALID,
+                        perm: Perm::RW,
+                        target_tile: mem_tile,
+                        addr: offset,
+                        size: t.mem,
+                    });
+                    noc.config_ep(t.id, eps::PMP, &pmp)
+                        .map_err(|e| format!("setting the PMP endpoint of {}: {e}", t.id))?;
+                }
                 if t.kind == TileKind::Host {
                     host = Some(t.id);
                 } else {
@@ -158,6 +170,23 @@ fn kernel(tile: &Tile) -> Result<(), String> {
             let sel = kif::CapSel(kif::boot::ROOT_TILE_CAPS.0 + i as u64);
             k.grant_tile(root, sel, entry)
                 .map_err(|r| format!("giving root the tile {entry}: {r}"))?;
+        }
+        // The memory no slice uses goes to root.
+        for (i, (mem_tile, addr, size)) in info
+            .free_memory()
+            .into_iter()
+            .take(kif::boot::MAX_MEM_CAPS)
+            .enumerate()
+        {
+            let sel = kif::CapSel(kif::boot::ROOT_MEM_CAPS.0 + i as u64);
+            let gate = kernel_core::objects::MGate {
+                tile: mem_tile,
+                addr,
+                size,
+                perm: Perm::RW,
+            };
+            k.grant_mgate(root, sel, gate)
+                .map_err(|r| format!("giving root {size} bytes of {mem_tile}: {r}"))?;
         }
         // The host tile takes part as an activity of its own (its syscall
         // endpoints configured, no core to start); root holds it to give

@@ -114,6 +114,31 @@ mod sim {
         }
         .offset(layout);
         assert!(to_app_eps.iter().any(|w| w.offset == syscall_ep));
+        // Every core's PMP endpoint is a memory endpoint onto its DRAM
+        // slice (the kernel carved the memory tile).
+        for t in board
+            .rom()
+            .tiles
+            .iter()
+            .filter(|t| t.kind == board_schema::TileKind::Core)
+        {
+            let (mem_tile, offset) = t.dram.unwrap();
+            let view = board.tile_view(t.id).unwrap();
+            let pmp = view
+                .eps
+                .iter()
+                .find(|e| e.ep == kif::eps::PMP)
+                .unwrap_or_else(|| panic!("{}: no PMP endpoint in {:?}", t.id, view.eps));
+            match pmp.config {
+                Ok(tile_runtime::tcu_mmio::ep::EpConfig::Memory(m)) => assert_eq!(
+                    (m.target_tile, m.addr, m.size),
+                    (mem_tile, offset, t.memory),
+                    "{}",
+                    t.id
+                ),
+                ref other => panic!("{}: PMP endpoint is {other:?}", t.id),
+            }
+        }
         // After boot only the kernel tile is privileged. (The debug view of
         // tiles other than the host's is refreshed by the simulator's
         // reach-in thread, up to 20 ms behind.)
