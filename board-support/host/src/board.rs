@@ -512,6 +512,27 @@ impl Board {
         Ok(ktile)
     }
 
+    /// Why the kernel is not running after a boot, if it has ended: its
+    /// tile, how it ended and what it printed last (`None` while it runs,
+    /// or on a board without a kernel tile).
+    pub fn kernel_failure(&self) -> Option<String> {
+        let k = self
+            .rom
+            .tiles
+            .iter()
+            .find(|t| t.kind == TileKind::Kernel)?
+            .id;
+        let v = self.tile_view(k).ok()?;
+        match v.cu {
+            Ok(CuState::Exited) | Ok(CuState::Crashed) => Some(format!(
+                "the kernel on {k} {} during boot; it printed:\n{}",
+                v.cu_description(),
+                v.printed.trim_end()
+            )),
+            _ => None,
+        }
+    }
+
     /// Writes `data` into `tile`'s local memory at `addr` through a memory
     /// endpoint of the host tile (bring-up: the host tile must still be
     /// privileged).

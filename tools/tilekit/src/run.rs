@@ -126,13 +126,18 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let started_up = match (&kernel, &root) {
         (Some(k), Some((rt, r))) => board
             .boot_with_root(k, (*rt, r, vec![]), &[(tile, &image, argv.clone())])
-            .and_then(|_| board.wait_started(tile, Duration::from_secs(10))),
+            .and_then(|_| wait_started(&board, tile)),
         (Some(k), None) => board
             .boot(k, &[(tile, &image, argv.clone())])
-            .and_then(|_| board.wait_started(tile, Duration::from_secs(10))),
+            .and_then(|_| wait_started(&board, tile)),
         (None, _) => board.run(tile, &image, &argv),
     };
     if let Err(e) = started_up {
+        // A kernel that died at boot is the cause, not the program's tile.
+        if let Some(why) = kernel.as_ref().and_then(|_| board.kernel_failure()) {
+            eprintln!("error: {why}");
+            return Ok(Exit::Failed);
+        }
         return Ok(report(e));
     }
     if kernel.is_some() {
@@ -232,5 +237,23 @@ fn finish(
     match view.cu {
         Ok(CuState::Exited | CuState::Crashed) => Exit::Program(code),
         _ => Exit::Failed,
+    }
+}
+
+/// Waits up to 10 s for the kernel (or root) to start `tile`, giving up at
+/// once if the kernel has ended (the caller then names it as the cause).
+fn wait_started(
+    board: &board_host::Board,
+    tile: tcu_mmio::TileId,
+) -> Result<(), board_host::HostError> {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    loop {
+        match board.wait_started(tile, Duration::from_millis(50)) {
+            Ok(()) => return Ok(()),
+            Err(e) if Instant::now() >= give_up || board.kernel_failure().is_some() => {
+                return Err(e);
+            }
+            Err(_) => {}
+        }
     }
 }

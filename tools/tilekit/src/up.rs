@@ -166,6 +166,10 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         if running == 0 {
             break;
         }
+        if let Some(why) = board.kernel_failure() {
+            eprintln!("error: {why}");
+            return Ok(Exit::Failed);
+        }
         if Instant::now() >= deadline {
             eprintln!(
                 "error: the boot programs did not all end within {:.1} s",

@@ -604,3 +604,31 @@ fn up_gives_sessions_as_the_boot_section_says() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_kernel_that_dies_at_boot_is_named_as_the_cause() {
+    // An installation whose "kernel" is a program that exits at once.
+    let dir = tempfile::tempdir().unwrap();
+    let built = Path::new(env!("CARGO_BIN_EXE_tilekit")).parent().unwrap();
+    for (from, to) in [
+        ("tilekit", "tilekit"),
+        ("crasher", "tilekit-kernel"),
+        ("tilekit-root", "tilekit-root"),
+        ("hello", "hello"),
+    ] {
+        std::fs::copy(built.join(from), dir.path().join(to)).unwrap();
+    }
+    let out = Command::new(dir.path().join("tilekit"))
+        .args(["run", "hello"])
+        .env_remove("TILEKIT_BOARD")
+        .env_remove("TILEKIT_IMAGE_PATH")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the kernel on C0T00 exited with 2 during boot; it printed:")
+            && stderr.contains("crasher: give `panic` or `exit N`"),
+        "{stderr}"
+    );
+}
