@@ -108,6 +108,8 @@ pub struct Kernel {
     pub(crate) waits: Vec<(ObjKey, ObjKey, u64)>,
     /// Deferred replies that are ready: (token, reply).
     pub(crate) ready: Vec<(u64, Reply)>,
+    /// Activity watches: (the activity watched, the watcher, its ident).
+    pub(crate) watches: Vec<(ObjKey, ObjKey, u64)>,
     /// Requests to services.
     pub(crate) svc: crate::services::Services,
 }
@@ -124,6 +126,7 @@ impl Kernel {
             next_act: 0,
             waits: Vec::new(),
             ready: Vec::new(),
+            watches: Vec::new(),
             svc: crate::services::Services::default(),
         }
     }
@@ -234,9 +237,21 @@ impl Kernel {
             occupied: 0,
             unread: 0,
         });
+        let upcalls = EpConfig::Receive(RecvEp {
+            act: ActId(id),
+            reply_eps: EpId::INVALID,
+            slots_log2: kif::upcall::SLOTS_LOG2,
+            slot_size_log2: kif::upcall::MSG_ORDER,
+            wpos: 0,
+            rpos: 0,
+            buf_addr: kif::eps::UPCALL_BUF,
+            occupied: 0,
+            unread: 0,
+        });
         for (ep, cfg) in [
             (kif::eps::SYSCALL_SEND, syscall),
             (kif::eps::SYSCALL_REPLY, reply),
+            (kif::eps::UPCALL, upcalls),
         ] {
             noc.config_ep(tile, ep, &cfg)
                 .map_err(|_| KernelRule::NocFault)?;

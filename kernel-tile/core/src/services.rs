@@ -30,13 +30,17 @@ use crate::syscalls::{copy_caps, create, range};
 /// How long a server may take to answer, by default: 1 s.
 pub const DEFAULT_TIMEOUT_NS: u64 = 1_000_000_000;
 
-/// A message the platform sends to a service for the kernel: on the
-/// kernel's service send endpoint to `(tile, ep)`, with replies to the
-/// kernel's service-reply endpoint labelled `id`.
+/// A message the platform sends for the kernel, on the kernel's service
+/// send endpoint to `(tile, ep)`: a request to a service (replies to the
+/// kernel's service-reply endpoint labelled `id`) or an upcall (no reply).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServiceMsg {
-    /// The request (the reply label).
+    /// The request (the reply label); 0 for upcalls.
     pub id: u64,
+    /// Whether an answer is expected (requests to services).
+    pub reply: bool,
+    /// The receiving slots' size (log2): the message's size limit.
+    pub msg_order: u8,
     /// The service's tile.
     pub tile: TileId,
     /// Its receive endpoint.
@@ -255,6 +259,8 @@ fn pump(k: &mut Kernel, _noc: &mut dyn Noc, srv: ObjKey) {
         let (words, len) = p.request.encode();
         k.svc.outbox.push(ServiceMsg {
             id: p.id,
+            reply: true,
+            msg_order: kif::service::MIN_MSG_ORDER,
             tile: target.tile,
             ep: target.ep,
             words,
@@ -291,6 +297,29 @@ pub(crate) fn on_free(k: &mut Kernel, noc: &mut dyn Noc, obj: ObjKey, freed: &KO
         }
         _ => {}
     }
+}
+
+/// Sends upcall `u` to activity `to` (if it still runs).
+pub(crate) fn upcall(k: &mut Kernel, to: ObjKey, u: kif::upcall::Upcall) {
+    let tile = match k.objs.get(to) {
+        Some(KObject::Activity(a)) if a.exited.is_none() => match k.objs.get(a.tile) {
+            Some(KObject::Tile(t)) => t.id,
+            _ => return,
+        },
+        _ => return,
+    };
+    let mut words = [0u64; MAX_REQUEST_WORDS];
+    let w = u.encode();
+    words[..w.len()].copy_from_slice(&w);
+    k.svc.outbox.push(ServiceMsg {
+        id: 0,
+        reply: false,
+        msg_order: kif::upcall::MSG_ORDER,
+        tile,
+        ep: kif::eps::UPCALL,
+        words,
+        len: w.len(),
+    });
 }
 
 /// Activity `act` has exited: its waiting requests are answered (its

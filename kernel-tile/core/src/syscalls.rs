@@ -31,6 +31,7 @@ pub(crate) fn dispatch(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, call: Sys
         Syscall::CreateAct(m) => create_act(k, noc, act, m),
         Syscall::ActCtrl(m) => act_ctrl(k, noc, act, m),
         Syscall::CreateSrv(m) => crate::services::create_srv(k, act, m),
+        Syscall::ActWatch(m) => act_watch(k, act, m),
         // Handled by the kernel before dispatch (no reply, or a later one).
         Syscall::Exit(_)
         | Syscall::ActWait(_)
@@ -129,6 +130,25 @@ pub(crate) fn act_wait(
     }
 }
 
+/// `ActWatch`: an upcall when `m.act` exits (at once if it has).
+fn act_watch(k: &mut Kernel, act: ObjKey, m: msg::ActWatch) -> R {
+    let target = activity_cap(k, act, m.act)?;
+    match k.objs.get(target) {
+        Some(KObject::Activity(a)) => match a.exited {
+            Some(code) => {
+                let u = kif::upcall::Upcall::Exited {
+                    ident: m.ident,
+                    code,
+                };
+                crate::services::upcall(k, act, u);
+            }
+            None => k.watches.push((target, act, m.ident)),
+        },
+        _ => return Err(KernelRule::CapType),
+    }
+    Ok([0; 2])
+}
+
 /// Activity `act` has exited with `code`: every capability it holds is
 /// revoked (with everything derived from it, wherever it is — peers'
 /// endpoints onto its gates are invalidated, so they get errors instead of
@@ -163,7 +183,11 @@ pub(crate) fn exit(
             fault = Some(r);
         }
     }
-    for ep in [kif::eps::SYSCALL_SEND, kif::eps::SYSCALL_REPLY] {
+    for ep in [
+        kif::eps::SYSCALL_SEND,
+        kif::eps::SYSCALL_REPLY,
+        kif::eps::UPCALL,
+    ] {
         if noc.invalidate_ep(tile, ep).is_err() {
             fault = Some(KernelRule::NocFault);
         }
@@ -190,6 +214,15 @@ pub(crate) fn exit(
         }
     }
     k.waits = still;
+    // Watchers hear of it by upcall; its own watches end.
+    let watches = core::mem::take(&mut k.watches);
+    for (target, watcher, ident) in watches {
+        if target == act {
+            crate::services::upcall(k, watcher, kif::upcall::Upcall::Exited { ident, code });
+        } else if watcher != act {
+            k.watches.push((target, watcher, ident));
+        }
+    }
     crate::services::on_exit(k, act);
     fault.map_or(Ok(()), Err)
 }

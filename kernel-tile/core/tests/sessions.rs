@@ -268,3 +268,54 @@ fn a_service_that_never_answers_stalls_only_its_own_clients() {
     );
     assert_eq!(kind(&h, b, 100), None, "a late answer creates nothing");
 }
+
+#[test]
+fn a_watched_activity_that_exits_sends_its_watcher_an_upcall() {
+    let mut h = Harness::new(1 << 16);
+    let (a, b) = (h.a, h.b);
+    h.k.grant_activity(a, CapSel(40), b).unwrap();
+    let w = msg::ActWatch {
+        act: CapSel(40),
+        ident: 9,
+    };
+    ok(h.sys(a, &w.encode()));
+    assert!(h.k.take_outbox().is_empty(), "b still runs");
+    // The upcall endpoint of a was written at creation.
+    assert!(matches!(
+        h.ep(A, kif::eps::UPCALL),
+        tcu_mmio::ep::EpConfig::Receive(_)
+    ));
+    assert!(h.sys(b, &msg::Exit { code: 5 }.encode()).silent);
+    let out = h.k.take_outbox();
+    assert_eq!(out.len(), 1, "{out:?}");
+    let u = out[0];
+    assert_eq!((u.tile, u.ep, u.reply), (A, kif::eps::UPCALL, false));
+    assert_eq!(
+        kif::upcall::Upcall::decode(&u.words[..u.len]),
+        Ok(kif::upcall::Upcall::Exited { ident: 9, code: 5 })
+    );
+    // Watching an activity that has exited: the upcall comes at once.
+    ok(h.sys(
+        a,
+        &msg::ActWatch {
+            act: CapSel(40),
+            ident: 10,
+        }
+        .encode(),
+    ));
+    let out = h.k.take_outbox();
+    assert_eq!(
+        kif::upcall::Upcall::decode(&out[0].words[..out[0].len]),
+        Ok(kif::upcall::Upcall::Exited { ident: 10, code: 5 })
+    );
+    // Not an activity: refused.
+    let r = h.sys(
+        a,
+        &msg::ActWatch {
+            act: MEM_SEL,
+            ident: 1,
+        }
+        .encode(),
+    );
+    assert_eq!(r.rule, Some(KernelRule::CapType));
+}

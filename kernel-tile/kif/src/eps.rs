@@ -38,7 +38,7 @@ pub const FIRST_FREE: EpId = EpId(5);
 /// Activity: where the syscall-reply and upcall receive buffers lie in its
 /// local memory (kernel and SDK agree on it; 2 KiB each).
 pub const SYSCALL_REPLY_BUF: u64 = 0x0;
-/// Activity: the upcall receive buffer.
+/// Activity: the upcall receive buffer (1 KiB, `crate::upcall`).
 pub const UPCALL_BUF: u64 = 0x800;
 /// Activity: where an `Exit` message is assembled when the activity ends
 /// (by its runtime, or — after a crash — by the board on its behalf).

@@ -20,6 +20,7 @@ pub mod plan;
 mod sel;
 pub mod service;
 pub mod syscall;
+pub mod upcall;
 
 pub use code::Code;
 pub use sel::{CapRange, CapSel, SEL_ACT, SEL_KMEM, SEL_TILE};

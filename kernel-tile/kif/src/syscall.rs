@@ -422,6 +422,16 @@ syscalls! {
         /// Second word for the server.
         arg1: u64,
     }
+    /// Asks to be told when activity `act` exits — by an upcall
+    /// ([`crate::upcall::Upcall::Exited`] with `ident`), so the caller keeps
+    /// serving meanwhile. Answers at once; if `act` has exited already the
+    /// upcall is sent at once too.
+    ActWatch = 17 {
+        /// The activity.
+        act: CapSel,
+        /// A word for the upcall (which activity it was, for the caller).
+        ident: u64,
+    }
 }
 
 impl msg::Exchange {
@@ -524,7 +534,7 @@ mod tests {
         }
 
         #[test]
-        fn small_opcodes_with_small_args(op in 0u64..18, args in proptest::collection::vec(0u64..4, 0..8)) {
+        fn small_opcodes_with_small_args(op in 0u64..19, args in proptest::collection::vec(0u64..4, 0..8)) {
             let mut words = std::vec![op];
             words.extend(args);
             if let Ok(s) = decode(&words) {

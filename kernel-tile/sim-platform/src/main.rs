@@ -318,7 +318,7 @@ fn send_requests(
             act: ActId::INVALID,
             cur_credits: Credits::UNLIMITED,
             max_credits: Credits::UNLIMITED,
-            msg_size_log2: kif::service::MIN_MSG_ORDER,
+            msg_size_log2: m.msg_order,
             credit_ep: EpId::INVALID,
             reply: false,
             target_tile: m.tile,
@@ -336,16 +336,24 @@ fn send_requests(
                     eps::KERNEL_SERVICE_SEND,
                     LocalAddr(SERVICE_STAGE),
                     n as u64,
-                    eps::KERNEL_SERVICE_REPLIES,
+                    if m.reply {
+                        eps::KERNEL_SERVICE_REPLIES
+                    } else {
+                        EpId::INVALID
+                    },
                     Label(m.id),
                 )
             });
-        if let Err(e) = sent {
-            tile.print(&format!(
-                "kernel: request {} to the service at {}:{} not sent: {e}\n",
-                m.id, m.tile, m.ep
-            ));
-            k.service_unreachable(noc, m.id);
+        match sent {
+            Ok(()) => {}
+            Err(e) if m.reply => {
+                tile.print(&format!(
+                    "kernel: request {} to the service at {}:{} not sent: {e}\n",
+                    m.id, m.tile, m.ep
+                ));
+                k.service_unreachable(noc, m.id);
+            }
+            Err(e) => tile.print(&format!("kernel: upcall to {} dropped: {e}\n", m.tile)),
         }
     }
 }

@@ -162,6 +162,25 @@ impl<'t> Syscalls<'t> {
         self.call(&m.encode()).map(drop)
     }
 
+    /// Asks for an upcall ([`kif::upcall::Upcall::Exited`] with `ident`)
+    /// when activity `act` exits; see [`Syscalls::upcall`].
+    pub fn act_watch(&self, act: CapSel, ident: u64) -> Result<(), SyscallError> {
+        self.call(&msg::ActWatch { act, ident }.encode()).map(drop)
+    }
+
+    /// The next upcall of the kernel, if one is unread (fetched and acked).
+    pub fn upcall(&self) -> Option<kif::upcall::Upcall> {
+        let tcu = self.tile.tcu();
+        let off = tcu.fetch_msg(eps::UPCALL).ok()??;
+        let mut msg = [0u8; 1 << kif::upcall::MSG_ORDER];
+        self.tile
+            .read_mem(LocalAddr(eps::UPCALL_BUF + u64::from(off.0)), &mut msg);
+        let _ = tcu.ack_msg(eps::UPCALL, off);
+        let mut w = [0u64; 3];
+        kif::syscall::bytes_to_words(&msg[HEADER_SIZE..], &mut w);
+        kif::upcall::Upcall::decode(&w).ok()
+    }
+
     /// Creates a service at `dst` on receive gate `rgate` (activated; the
     /// kernel sends it `kif::service` requests).
     pub fn create_srv(&self, dst: CapSel, rgate: CapSel) -> Result<(), SyscallError> {
