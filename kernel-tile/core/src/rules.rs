@@ -96,6 +96,8 @@ kernel_rules! {
     SrvReply = "SRV-REPLY" => InvArgs, "open/exchange session: the server's answer is not valid (too short, count 0 or above what was asked, a range it does not hold or cannot receive)";
     /// The server refused.
     SrvRefused = "SRV-REFUSED" => NotSup, "open/exchange session: the server refused; the caller gets the server's code (NOT_SUP unless it named a valid one)";
+    /// Only a service's server creates its sessions directly.
+    SrvOwner = "SRV-OWNER" => NoPerm, "create session: only the service's own server may create sessions of it directly (others open them with OpenSess)";
     /// The TCU refused a write of the kernel.
     NocFault = "NOC-FAULT" => Tcu, "the kernel's write of a remote endpoint failed (a fault of the board, reported, never ignored)";
 }

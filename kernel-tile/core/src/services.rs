@@ -361,6 +361,27 @@ pub(crate) fn create_srv(
     create(k, act, m.dst, srv, Some(rcap))
 }
 
+/// `CreateSess`: the server makes a session of its own service.
+pub(crate) fn create_sess(
+    k: &mut Kernel,
+    act: ObjKey,
+    m: msg::CreateSess,
+) -> Result<[u64; 2], KernelRule> {
+    let scap = k.cap(act, m.srv)?;
+    let srv = k.obj_of(scap)?;
+    match k.objs.get(srv) {
+        Some(KObject::Service(s)) if s.server == act => {}
+        Some(KObject::Service(_)) => return Err(KernelRule::SrvOwner),
+        _ => return Err(KernelRule::CapType),
+    }
+    free_dst(k, act, m.dst)?;
+    let sess = KObject::Session(Session {
+        srv,
+        ident: m.ident,
+    });
+    create(k, act, m.dst, sess, Some(scap))
+}
+
 /// `OpenSess`: validates and sends `Open`; the reply is deferred.
 pub(crate) fn open_sess(
     k: &mut Kernel,

@@ -32,6 +32,7 @@ pub(crate) fn dispatch(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, call: Sys
         Syscall::ActCtrl(m) => act_ctrl(k, noc, act, m),
         Syscall::CreateSrv(m) => crate::services::create_srv(k, act, m),
         Syscall::ActWatch(m) => act_watch(k, act, m),
+        Syscall::CreateSess(m) => crate::services::create_sess(k, act, m),
         // Handled by the kernel before dispatch (no reply, or a later one).
         Syscall::Exit(_)
         | Syscall::ActWait(_)

@@ -599,6 +599,38 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            rule: KernelRule::SrvOwner,
+            setup: |h| {
+                service(h);
+                // b holds a copy of a's service.
+                let (a, b) = (h.a, h.b);
+                h.k.grant_activity(a, CapSel(40), b).unwrap();
+                ok(h.sys(
+                    a,
+                    &msg::Exchange {
+                        act: CapSel(40),
+                        own_start: CapSel(22),
+                        count: 1,
+                        other_start: CapSel(30),
+                        obtain: false,
+                    }
+                    .encode(),
+                ));
+            },
+            op: |h| {
+                let b = h.b;
+                h.sys(
+                    b,
+                    &msg::CreateSess {
+                        dst: CapSel(31),
+                        srv: CapSel(30),
+                        ident: 1,
+                    }
+                    .encode(),
+                )
+            },
+        },
+        Case {
             rule: KernelRule::NocFault,
             setup: |h| alloc(h, 20, 8, 0),
             op: |h| {

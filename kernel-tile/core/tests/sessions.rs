@@ -319,3 +319,29 @@ fn a_watched_activity_that_exits_sends_its_watcher_an_upcall() {
     );
     assert_eq!(r.rule, Some(KernelRule::CapType));
 }
+
+#[test]
+fn a_server_creates_sessions_of_its_own_service_directly() {
+    let mut h = Harness::new(1 << 16);
+    let a = h.a;
+    serve(&mut h);
+    let c = msg::CreateSess {
+        dst: CapSel(50),
+        srv: CapSel(22),
+        ident: 5,
+    };
+    ok(h.sys(a, &c.encode()));
+    assert_eq!(kind(&h, a, 50), Some("session"));
+    assert!(h.k.take_outbox().is_empty(), "no request to itself");
+    let rv = msg::Revoke {
+        start: CapSel(50),
+        count: 1,
+        own: true,
+    };
+    ok(h.sys(a, &rv.encode()));
+    let req = one_request(&mut h);
+    assert_eq!(
+        Request::decode(&req.words[..req.len]),
+        Ok(Request::Close { ident: 5 })
+    );
+}

@@ -432,6 +432,18 @@ syscalls! {
         /// A word for the upcall (which activity it was, for the caller).
         ident: u64,
     }
+    /// The server of service `srv` creates a session of it with `ident`
+    /// at `dst`, without asking itself (a server that opens sessions for
+    /// others — root for its file service — cannot wait for its own
+    /// answer). Revoking it sends the server `Close` as usual.
+    CreateSess = 18 {
+        /// Where the capability goes.
+        dst: CapSel,
+        /// The service (the caller must be its server).
+        srv: CapSel,
+        /// The session's ident.
+        ident: u64,
+    }
 }
 
 impl msg::Exchange {
@@ -534,7 +546,7 @@ mod tests {
         }
 
         #[test]
-        fn small_opcodes_with_small_args(op in 0u64..19, args in proptest::collection::vec(0u64..4, 0..8)) {
+        fn small_opcodes_with_small_args(op in 0u64..20, args in proptest::collection::vec(0u64..4, 0..8)) {
             let mut words = std::vec![op];
             words.extend(args);
             if let Ok(s) = decode(&words) {

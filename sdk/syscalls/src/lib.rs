@@ -187,6 +187,13 @@ impl<'t> Syscalls<'t> {
         self.call(&msg::CreateSrv { dst, rgate }.encode()).map(drop)
     }
 
+    /// Creates a session of this activity's own service `srv` with
+    /// `ident` at `dst` (no request to itself).
+    pub fn create_sess(&self, dst: CapSel, srv: CapSel, ident: u64) -> Result<(), SyscallError> {
+        self.call(&msg::CreateSess { dst, srv, ident }.encode())
+            .map(drop)
+    }
+
     /// Opens a session with service `srv` at `dst`; returns its ident.
     /// Fails with `TIMEOUT` if the server does not answer in time.
     pub fn open_sess(&self, dst: CapSel, srv: CapSel, arg: u64) -> Result<u64, SyscallError> {
