@@ -33,6 +33,7 @@ pub(crate) fn dispatch(k: &mut Kernel, noc: &mut dyn Noc, act: ObjKey, call: Sys
         Syscall::CreateSrv(m) => crate::services::create_srv(k, act, m),
         Syscall::ActWatch(m) => act_watch(k, act, m),
         Syscall::CreateSess(m) => crate::services::create_sess(k, act, m),
+        Syscall::MemInfo(m) => mem_info(k, act, m),
         // Handled by the kernel before dispatch (no reply, or a later one).
         Syscall::Exit(_)
         | Syscall::ActWait(_)
@@ -671,6 +672,14 @@ fn derive_kmem(k: &mut Kernel, act: ObjKey, m: msg::DeriveKMem) -> R {
         Some((kobj, m.quota + cost::KMEM)),
     )?;
     Ok([0; 2])
+}
+
+fn mem_info(k: &mut Kernel, act: ObjKey, m: msg::MemInfo) -> R {
+    let cap = k.cap(act, m.mem)?;
+    match k.objs.get(k.obj_of(cap)?) {
+        Some(KObject::MGate(g)) => Ok([g.size, g.perm.bits()]),
+        _ => Err(KernelRule::CapType),
+    }
 }
 
 fn kmem_quota(k: &mut Kernel, act: ObjKey, m: msg::KMemQuota) -> R {

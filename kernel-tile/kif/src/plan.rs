@@ -6,7 +6,9 @@
 //! ```text
 //! serve=I      boot entry I creates a service (at SERVICE_SEL)
 //! sess=I:J     entry I gets a session with entry J's service
+//! sess=I:fs    entry I gets a session with root's file service
 //! host-sess=J  the host tile gets a session with entry J's service
+//! host-sess=fs the host tile gets a session with root's file service
 //! ```
 //!
 //! Entries count from 0 over the programs root starts, in boot order. A
@@ -29,6 +31,9 @@ pub const SERVICE_SEL: CapSel = CapSel(8);
 pub const SESSION_SELS: CapSel = CapSel(9);
 /// Most sessions a program (or the host) gets at boot.
 pub const MAX_SESSIONS: usize = 6;
+/// In a session list: root's own file service (`fs`), not a boot entry.
+pub const FILES: usize = usize::MAX;
+
 /// Where root finds the host tile's activity (if the board has a host
 /// tile), to give it its sessions.
 pub const ROOT_HOST_ACT: CapSel = CapSel(15);
@@ -61,6 +66,15 @@ impl core::fmt::Display for PlanError {
     }
 }
 
+/// How a session's service is written in the arguments.
+fn peer(j: usize) -> String {
+    if j == FILES {
+        "fs".into()
+    } else {
+        format!("{j}")
+    }
+}
+
 impl RootPlan {
     /// The plan as root's arguments.
     pub fn to_args(&self) -> Vec<String> {
@@ -70,11 +84,11 @@ impl RootPlan {
                 out.push(format!("serve={i}"));
             }
             for j in &e.sessions {
-                out.push(format!("sess={i}:{j}"));
+                out.push(format!("sess={i}:{}", peer(*j)));
             }
         }
         for j in &self.host_sessions {
-            out.push(format!("host-sess={j}"));
+            out.push(format!("host-sess={}", peer(*j)));
         }
         out
     }
@@ -84,6 +98,16 @@ impl RootPlan {
     /// [`MAX_SESSIONS`].
     pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<RootPlan, PlanError> {
         let mut plan = RootPlan::default();
+        let peer = |s: &str, arg: &str| {
+            if s == "fs" {
+                return Ok(FILES);
+            }
+            s.parse::<usize>().ok().filter(|n| *n < 64).ok_or_else(|| {
+                PlanError(format!(
+                    "`{arg}`: `{s}` is not an entry number 0..=63 or `fs`"
+                ))
+            })
+        };
         let num = |s: &str, arg: &str| {
             s.parse::<usize>()
                 .ok()
@@ -104,11 +128,11 @@ impl RootPlan {
                     let (i, j) = val
                         .split_once(':')
                         .ok_or_else(|| PlanError(format!("`{arg}`: expected sess=I:J")))?;
-                    let (i, j) = (num(i, arg)?, num(j, arg)?);
+                    let (i, j) = (num(i, arg)?, peer(j, arg)?);
                     plan.entry(i).sessions.push(j);
                 }
                 "host-sess" => {
-                    let j = num(val, arg)?;
+                    let j = peer(val, arg)?;
                     plan.host_sessions.push(j);
                 }
                 _ => {
@@ -131,7 +155,7 @@ impl RootPlan {
 
     /// Checks the order and the limits.
     pub fn check(&self) -> Result<(), PlanError> {
-        let serves = |j: usize| self.entries.get(j).is_some_and(|e| e.serves);
+        let serves = |j: usize| j == FILES || self.entries.get(j).is_some_and(|e| e.serves);
         for (i, e) in self.entries.iter().enumerate() {
             if e.sessions.len() > MAX_SESSIONS {
                 return Err(PlanError(format!(
@@ -140,7 +164,7 @@ impl RootPlan {
                 )));
             }
             for &j in &e.sessions {
-                if j >= i || !serves(j) {
+                if j != FILES && (j >= i || !serves(j)) {
                     return Err(PlanError(format!(
                         "entry {i} asks for a session with entry {j}, which is not an earlier entry that serves"
                     )));
@@ -182,10 +206,19 @@ mod tests {
                     sessions: vec![0, 0],
                 },
             ],
-            host_sessions: vec![0],
+            host_sessions: vec![0, FILES],
         };
         let args = plan.to_args();
-        assert_eq!(args, ["serve=0", "sess=1:0", "sess=1:0", "host-sess=0"]);
+        assert_eq!(
+            args,
+            [
+                "serve=0",
+                "sess=1:0",
+                "sess=1:0",
+                "host-sess=0",
+                "host-sess=fs"
+            ]
+        );
         assert_eq!(RootPlan::parse(&args), Ok(plan));
         assert_eq!(RootPlan::parse::<&str>(&[]), Ok(RootPlan::default()));
     }

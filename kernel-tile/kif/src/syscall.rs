@@ -444,6 +444,12 @@ syscalls! {
         /// The session's ident.
         ident: u64,
     }
+    /// The size and permissions of memory gate `mem`. Result: size,
+    /// permission bits.
+    MemInfo = 19 {
+        /// The gate.
+        mem: CapSel,
+    }
 }
 
 impl msg::Exchange {
@@ -546,7 +552,7 @@ mod tests {
         }
 
         #[test]
-        fn small_opcodes_with_small_args(op in 0u64..20, args in proptest::collection::vec(0u64..4, 0..8)) {
+        fn small_opcodes_with_small_args(op in 0u64..21, args in proptest::collection::vec(0u64..4, 0..8)) {
             let mut words = std::vec![op];
             words.extend(args);
             if let Ok(s) = decode(&words) {

@@ -6,14 +6,21 @@
 //! (`kif::plan::ROOT_HOST_ACT`). Root's arguments are its plan
 //! (`kif::plan`): which programs serve and which sessions each gets.
 //!
+//! Root is the **system activity**: it also serves the board's file
+//! system (`fs-server`, over the first memory gate the kernel carved for
+//! it) as the service `fs`.
+//!
 //! In boot order, root gives each program a share of its kernel memory,
 //! creates its activity, opens the sessions it is to have and hands them
-//! over, starts it, and — for a server — waits until its service exists
-//! and takes a copy. Then it gives the host tile its sessions, waits for
-//! every program that does not serve, stops the servers, and exits with
-//! the first program's exit code. A board whose programs all serve stays
-//! up: root waits for the servers.
+//! over (sessions of `fs` it creates itself), starts it, and — for a
+//! server — waits until its service exists and takes a copy. Then it gives
+//! the host tile its sessions and serves files while it waits (by upcall)
+//! for every program that does not serve; when they have all exited it
+//! stops the servers and exits with the first program's exit code. A board
+//! whose programs all serve stays up: root serves on.
 #![forbid(unsafe_code)]
+
+mod system;
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +42,6 @@ const SERVICE_WAIT: Duration = Duration::from_secs(10);
 
 fn main() {
     tile_runtime::run(|tile| {
-        let sys = Syscalls::new(tile);
         let plan = match RootPlan::parse(tile.args()) {
             Ok(p) => p,
             Err(e) => {
@@ -43,8 +49,16 @@ fn main() {
                 return 100;
             }
         };
-        match run(&sys, tile, &plan) {
-            Ok(code) => code,
+        let env = tile_gates::Env::new(tile);
+        let mut files = match system::Files::new(&env) {
+            Ok(f) => f,
+            Err(e) => {
+                tile.print(&format!("root: no file service: {e}\n"));
+                return 100;
+            }
+        };
+        match run(&env.sys, tile, &plan, &mut files) {
+            Ok(started) => system::serve(&env, files, started),
             Err(e) => {
                 tile.print(&format!("root: {e}\n"));
                 100
@@ -54,13 +68,18 @@ fn main() {
 }
 
 /// A program root started.
-struct Started {
-    act: CapSel,
-    id: u64,
-    serves: bool,
+pub(crate) struct Started {
+    pub(crate) act: CapSel,
+    pub(crate) id: u64,
+    pub(crate) serves: bool,
 }
 
-fn run(sys: &Syscalls<'_>, tile: &Tile, plan: &RootPlan) -> Result<i32, SyscallError> {
+fn run(
+    sys: &Syscalls<'_>,
+    tile: &Tile,
+    plan: &RootPlan,
+    files: &mut system::Files,
+) -> Result<Vec<Started>, SyscallError> {
     let mut started: Vec<Started> = Vec::new();
     let mut sess_sel = SESS_SELS;
     for i in 0.. {
@@ -93,16 +112,12 @@ fn run(sys: &Syscalls<'_>, tile: &Tile, plan: &RootPlan) -> Result<i32, SyscallE
         let entry = plan.entries.get(i as usize).cloned().unwrap_or_default();
         for (k, j) in entry.sessions.iter().enumerate() {
             let to = CapSel(SESSION_SELS.0 + k as u64);
-            give_session(
-                sys,
-                tile,
-                *j,
-                i,
-                act,
-                to,
-                &mut sess_sel,
-                &format!("activity {id}"),
-            );
+            let whom = format!("activity {id}");
+            if *j == kif::plan::FILES {
+                files.give_session(sys, tile, act, to, &mut sess_sel, &whom);
+            } else {
+                give_session(sys, tile, *j, i, act, to, &mut sess_sel, &whom);
+            }
         }
         sys.call(&msg::ActCtrl { act, start: true }.encode())?;
         tile.print(&format!("root: started activity {id}\n"));
@@ -115,39 +130,25 @@ fn run(sys: &Syscalls<'_>, tile: &Tile, plan: &RootPlan) -> Result<i32, SyscallE
             serves: entry.serves,
         });
     }
+    let host = kif::plan::ROOT_HOST_ACT;
     for (k, j) in plan.host_sessions.iter().enumerate() {
         let to = CapSel(SESSION_SELS.0 + k as u64);
-        give_session(
-            sys,
-            tile,
-            *j,
-            u64::MAX,
-            kif::plan::ROOT_HOST_ACT,
-            to,
-            &mut sess_sel,
-            "the host tile",
-        );
+        if *j == kif::plan::FILES {
+            files.give_session(sys, tile, host, to, &mut sess_sel, "the host tile");
+        } else {
+            give_session(
+                sys,
+                tile,
+                *j,
+                u64::MAX,
+                host,
+                to,
+                &mut sess_sel,
+                "the host tile",
+            );
+        }
     }
-    // Root waits for the programs that do not serve; a board that only
-    // serves (the host's sessions, say) stays up with its servers.
-    let only_servers = started.iter().all(|s| s.serves);
-    let mut first = None;
-    for s in started.iter().filter(|s| only_servers || !s.serves) {
-        let [code, _] = sys.call(&msg::ActWait { act: s.act }.encode())?;
-        tile.print(&format!("root: activity {} exited with {code}\n", s.id));
-        first.get_or_insert(code as i32);
-    }
-    // The programs are done: the servers are stopped.
-    for s in started.iter().filter(|s| s.serves) {
-        let _ = sys.call(
-            &msg::ActCtrl {
-                act: s.act,
-                start: false,
-            }
-            .encode(),
-        );
-    }
-    Ok(first.unwrap_or(0))
+    Ok(started)
 }
 
 /// Waits until program `i` (activity `act`) has created its service and

@@ -25,6 +25,17 @@ pub const MSG_ORDER: u8 = 8;
 /// Longest path in bytes (the header, four words and the path fill a slot).
 pub const MAX_PATH: usize = 256 - 32 - 8 * 4;
 
+/// What a client asks over its session (`ExchangeSess`, the first
+/// argument word).
+pub mod session {
+    /// Obtain one capability: a send gate for requests (labelled with the
+    /// session).
+    pub const OBTAIN_GATE: u64 = 0;
+    /// Delegate one capability: a memory endpoint for file data; the
+    /// result word is its number for `Open`.
+    pub const DELEGATE_EP: u64 = 1;
+}
+
 /// Request opcodes (the first word).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]

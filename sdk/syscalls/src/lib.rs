@@ -187,6 +187,32 @@ impl<'t> Syscalls<'t> {
         self.call(&msg::CreateSrv { dst, rgate }.encode()).map(drop)
     }
 
+    /// Size and permission bits of memory gate `mem`.
+    pub fn mem_info(&self, mem: CapSel) -> Result<(u64, u64), SyscallError> {
+        self.call(&msg::MemInfo { mem }.encode())
+            .map(|[s, p]| (s, p))
+    }
+
+    /// Derives a memory gate at `dst`: `size` bytes at `offset` of `src`
+    /// with permission bits `perm` (a subset of `src`'s).
+    pub fn derive_mem(
+        &self,
+        dst: CapSel,
+        src: CapSel,
+        offset: u64,
+        size: u64,
+        perm: tile_runtime::tcu_mmio::ep::Perm,
+    ) -> Result<(), SyscallError> {
+        let m = msg::DeriveMem {
+            dst,
+            src,
+            offset,
+            size,
+            perm,
+        };
+        self.call(&m.encode()).map(drop)
+    }
+
     /// Creates a session of this activity's own service `srv` with
     /// `ident` at `dst` (no request to itself).
     pub fn create_sess(&self, dst: CapSel, srv: CapSel, ident: u64) -> Result<(), SyscallError> {
