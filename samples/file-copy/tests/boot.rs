@@ -1,0 +1,123 @@
+//! Files on the simulated demo board: one tile writes a file through the
+//! file protocol, another copies it, a third checks it — root serves the
+//! file system meanwhile.
+#![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
+
+use std::path::Path;
+use std::time::Duration;
+
+use board_host::{Board, BoardUri, CuState, OpenOptions};
+use file_copy::{FNV_START, byte, fnv};
+use kif::plan::{FILES, PlanEntry, RootPlan};
+use tile_runtime::tcu_mmio::TileId;
+
+const ROOT: TileId = TileId::on_chip0(1);
+
+fn image(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_BIN_EXE_fcopy")).with_file_name(name);
+    std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (build the workspace first: cargo build --workspace)",
+            p.display()
+        )
+    })
+}
+
+/// Boots `fcopy` with each of `runs` (its arguments) on tiles 2, 3, …,
+/// each with a session of root's file service; waits for all and returns
+/// what each printed.
+fn fcopy(runs: &[Vec<&str>]) -> Vec<String> {
+    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+    let plan = RootPlan {
+        entries: runs
+            .iter()
+            .map(|_| PlanEntry {
+                serves: false,
+                sessions: vec![FILES],
+            })
+            .collect(),
+        host_sessions: vec![],
+    };
+    let img = image("fcopy");
+    let apps: Vec<(TileId, &[u8], Vec<&str>)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (TileId::on_chip0(2 + i as u8), img.as_slice(), a.clone()))
+        .collect();
+    let args = plan.to_args();
+    board
+        .boot_with_root(
+            &image("tilekit-kernel"),
+            (
+                ROOT,
+                &image("tilekit-root"),
+                args.iter().map(String::as_str).collect(),
+            ),
+            &apps,
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    for (t, _, _) in &apps {
+        let v = board.wait(*t, Duration::from_secs(120)).unwrap();
+        let root = board.output(ROOT).unwrap();
+        assert_eq!(
+            (v.cu, v.exit_code),
+            (Ok(CuState::Exited), 0),
+            "{t}: {}\nroot: {root}",
+            v.printed
+        );
+        out.push(v.printed);
+    }
+    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        (r.cu, r.exit_code),
+        (Ok(CuState::Exited), 0),
+        "{}",
+        r.printed
+    );
+    out
+}
+
+fn expected(n: u64, seed: u64) -> String {
+    let data: Vec<u8> = (0..n).map(|i| byte(i, seed)).collect();
+    format!("{n} bytes, fnv {:016x}", fnv(FNV_START, &data))
+}
+
+#[test]
+fn a_file_written_on_one_tile_is_copied_on_another_and_checked_on_a_third() {
+    let n = (10 << 20) + 1;
+    let size = n.to_string();
+    let out = fcopy(&[
+        vec!["gen", "/in.bin", &size, "7", "65537", "--mark", "/in.ready"],
+        vec![
+            "--after",
+            "/in.ready",
+            "copy",
+            "/in.bin",
+            "/out.bin",
+            "4095",
+            "--mark",
+            "/out.ready",
+        ],
+        vec!["--after", "/out.ready", "sum", "/out.bin", "1048576"],
+    ]);
+    assert!(out[1].contains(&format!("copied {n} bytes")), "{}", out[1]);
+    assert!(out[2].contains(&expected(n, 7)), "{}", out[2]);
+}
+
+#[test]
+fn odd_chunk_sizes_and_lengths_arrive_intact() {
+    // Lengths that are not multiples of 16, written and read in chunks of
+    // 1, 15, 17 and 65537 bytes.
+    let out = fcopy(&[
+        vec!["gen", "/a", "40001", "1", "1", "--mark", "/a.ready"],
+        vec![
+            "--after", "/a.ready", "copy", "/a", "/b", "15", "--mark", "/b.ready",
+        ],
+        vec!["--after", "/b.ready", "sum", "/b", "17"],
+        vec!["gen", "/c", "200003", "3", "65537", "--mark", "/c.ready"],
+        vec!["--after", "/c.ready", "sum", "/c", "1"],
+    ]);
+    assert!(out[2].contains(&expected(40001, 1)), "{}", out[2]);
+    assert!(out[4].contains(&expected(200003, 3)), "{}", out[4]);
+}
