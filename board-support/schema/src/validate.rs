@@ -53,6 +53,7 @@ impl Catalog {
                 "echo-srv",
                 "stuck-srv",
                 "echo-client",
+                "fcopy",
             ]),
         }
     }
@@ -158,13 +159,19 @@ fn loc<T>(s: &Spanned<T>) -> Location {
     s.referenced
 }
 
+/// The name of root's file service in `sessions:` lists.
+pub const FILE_SERVICE: &str = "fs";
+
 /// Most sessions a program or the host gets at boot (`kif::plan`).
 const MAX_SESSIONS: usize = 6;
 
 /// Services and sessions: names well-formed and unique, every session of an
 /// earlier entry's service, not too many.
 fn check_services(c: &mut Checker<'_>, board: &Board) {
-    let mut served: BTreeMap<&str, Location> = BTreeMap::new();
+    // `fs` is root's file service, always there; the others are boot
+    // entries' (None: built in).
+    let mut served: BTreeMap<&str, Option<Location>> = BTreeMap::new();
+    served.insert(FILE_SERVICE, None);
     let name_ok = |n: &str| {
         !n.is_empty()
             && n.len() <= 31
@@ -174,7 +181,7 @@ fn check_services(c: &mut Checker<'_>, board: &Board) {
     let check_sessions = |c: &mut Checker<'_>,
                           who: &str,
                           list: &[Spanned<String>],
-                          served: &BTreeMap<&str, Location>| {
+                          served: &BTreeMap<&str, Option<Location>>| {
         for s in list {
             if !served.contains_key(s.value.as_str()) {
                 let known: Vec<&str> = served.keys().copied().collect();
@@ -218,18 +225,18 @@ fn check_services(c: &mut Checker<'_>, board: &Board) {
                     "use 1 to 31 lower-case letters, digits and `-`",
                 );
             } else if let Some(prev) = served.get(name.value.as_str()) {
+                let first = match prev {
+                    Some(l) => format!("first on line {}", l.line()),
+                    None => "it is root's file service".to_owned(),
+                };
                 c.err(
                     loc(name),
                     "B14",
-                    format!(
-                        "service `{}` is served twice (first on line {})",
-                        name.value,
-                        prev.line()
-                    ),
+                    format!("service `{}` is served twice ({first})", name.value),
                     "give each server's service its own name",
                 );
             } else {
-                served.insert(&name.value, loc(name));
+                served.insert(&name.value, Some(loc(name)));
             }
         }
     }

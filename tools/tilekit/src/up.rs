@@ -49,6 +49,9 @@ fn board_file(args: &BoardArgs) -> Result<BoardDesc, String> {
 /// an earlier entry).
 fn root_plan(desc: &BoardDesc) -> RootPlan {
     let server = |name: &String| {
+        if name == board_schema::validate::FILE_SERVICE {
+            return Some(kif::plan::FILES);
+        }
         desc.boot
             .iter()
             .position(|b| b.serves.as_ref() == Some(name))

@@ -632,3 +632,32 @@ fn a_kernel_that_dies_at_boot_is_named_as_the_cause() {
         "{stderr}"
     );
 }
+
+#[test]
+fn up_gives_programs_sessions_with_roots_file_service() {
+    let demo = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/demo.yaml"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("files.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "{demo}boot:\n  - {{ program: fcopy, tile: 2, args: [gen, /x, \"1000\", \"1\", --mark, /x.ready], sessions: [fs] }}\n  - {{ program: fcopy, tile: 3, args: [--after, /x.ready, sum, /x], sessions: [fs] }}\n"
+        ),
+    )
+    .unwrap();
+    let f = file.display().to_string();
+    let (code, stdout, stderr) = tilekit(&["up", "--board", &f]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("[C0T02] fcopy: wrote 1000 bytes to /x"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[C0T03] fcopy: /x: 1000 bytes, fnv "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[C0T01] root: file service up"), "{stdout}");
+}
