@@ -142,6 +142,9 @@ pub enum HostError {
     /// Data does not fit the bounce buffer or a message.
     #[error("{0}")]
     TooLarge(String),
+    /// A file operation of the host failed (the file server's answer).
+    #[error("{0}")]
+    Files(String),
     /// The kernel refused a syscall of the host tile's activity.
     #[error("the kernel refused the host tile's {op}: {code}")]
     Syscall {

@@ -39,6 +39,16 @@ impl<'b> HostSyscalls<'b> {
         &self.tile
     }
 
+    /// Ends the host tile's activity (`Exit`, which has no answer): the
+    /// kernel revokes everything it held; root, if it waits for the host
+    /// (a host with a session of its file service), ends too.
+    pub fn exit(&self, code: u64) -> Result<(), HostError> {
+        let words = kif::syscall::msg::Exit { code }.encode();
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.tile
+            .send(eps::SYSCALL_SEND, &bytes, eps::SYSCALL_REPLY, Label(0))
+    }
+
     /// Sends syscall `words` and waits for the answer: the result words.
     pub fn call(&self, words: &[u64]) -> Result<[u64; 2], HostError> {
         let op = words

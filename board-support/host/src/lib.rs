@@ -22,6 +22,7 @@
 mod board;
 mod error;
 mod host_activity;
+mod host_files;
 mod host_tile;
 mod link;
 mod uri;
@@ -30,6 +31,7 @@ mod view;
 pub use board::{Board, OpenOptions};
 pub use error::HostError;
 pub use host_activity::HostSyscalls;
+pub use host_files::HostFiles;
 pub use host_tile::{Bounce, HostTile, Message};
 pub use link::Window;
 pub use uri::{BoardUri, DEMO_BOARD, ENV_BOARD};

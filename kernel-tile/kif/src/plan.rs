@@ -9,6 +9,9 @@
 //! sess=I:fs    entry I gets a session with root's file service
 //! host-sess=J  the host tile gets a session with entry J's service
 //! host-sess=fs the host tile gets a session with root's file service
+//! host-start=I root does not start entry I: it gives the host tile the
+//!              activity (at HOST_ACTS + 0, + 1, …) to start when it is
+//!              ready (after putting the program's input files, say)
 //! ```
 //!
 //! Entries count from 0 over the programs root starts, in boot order. A
@@ -31,6 +34,10 @@ pub const SERVICE_SEL: CapSel = CapSel(8);
 pub const SESSION_SELS: CapSel = CapSel(9);
 /// Most sessions a program (or the host) gets at boot.
 pub const MAX_SESSIONS: usize = 6;
+/// Where the host tile finds the activities it is to start
+/// (`host-start`), in entry order.
+pub const HOST_ACTS: CapSel = CapSel(16);
+
 /// In a session list: root's own file service (`fs`), not a boot entry.
 pub const FILES: usize = usize::MAX;
 
@@ -45,6 +52,8 @@ pub struct PlanEntry {
     pub serves: bool,
     /// The entries whose services it gets sessions with, in order.
     pub sessions: Vec<usize>,
+    /// The host tile starts it (root hands the host the activity).
+    pub host_starts: bool,
 }
 
 /// What root sets up besides starting the programs.
@@ -85,6 +94,9 @@ impl RootPlan {
             }
             for j in &e.sessions {
                 out.push(format!("sess={i}:{}", peer(*j)));
+            }
+            if e.host_starts {
+                out.push(format!("host-start={i}"));
             }
         }
         for j in &self.host_sessions {
@@ -131,13 +143,17 @@ impl RootPlan {
                     let (i, j) = (num(i, arg)?, peer(j, arg)?);
                     plan.entry(i).sessions.push(j);
                 }
+                "host-start" => {
+                    let i = num(val, arg)?;
+                    plan.entry(i).host_starts = true;
+                }
                 "host-sess" => {
                     let j = peer(val, arg)?;
                     plan.host_sessions.push(j);
                 }
                 _ => {
                     return Err(PlanError(format!(
-                        "`{arg}`: unknown key `{key}` (serve, sess or host-sess)"
+                        "`{arg}`: unknown key `{key}` (serve, sess, host-sess or host-start)"
                     )));
                 }
             }
@@ -200,10 +216,12 @@ mod tests {
                 PlanEntry {
                     serves: true,
                     sessions: vec![],
+                    host_starts: false,
                 },
                 PlanEntry {
                     serves: false,
                     sessions: vec![0, 0],
+                    host_starts: true,
                 },
             ],
             host_sessions: vec![0, FILES],
@@ -215,6 +233,7 @@ mod tests {
                 "serve=0",
                 "sess=1:0",
                 "sess=1:0",
+                "host-start=1",
                 "host-sess=0",
                 "host-sess=fs"
             ]

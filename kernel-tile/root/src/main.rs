@@ -58,7 +58,10 @@ fn main() {
             }
         };
         match run(&env.sys, tile, &plan, &mut files) {
-            Ok(started) => system::serve(&env, files, started),
+            Ok(started) => {
+                let host_files = plan.host_sessions.contains(&kif::plan::FILES);
+                system::serve(&env, files, started, host_files)
+            }
             Err(e) => {
                 tile.print(&format!("root: {e}\n"));
                 100
@@ -81,6 +84,7 @@ fn run(
     files: &mut system::Files,
 ) -> Result<Vec<Started>, SyscallError> {
     let mut started: Vec<Started> = Vec::new();
+    let mut held: Vec<(CapSel, u64)> = Vec::new();
     let mut sess_sel = SESS_SELS;
     for i in 0.. {
         let tile_sel = CapSel(kif::boot::ROOT_TILE_CAPS.0 + i);
@@ -119,9 +123,14 @@ fn run(
                 give_session(sys, tile, *j, i, act, to, &mut sess_sel, &whom);
             }
         }
-        sys.call(&msg::ActCtrl { act, start: true }.encode())?;
-        tile.print(&format!("root: started activity {id}\n"));
-        if entry.serves {
+        if entry.host_starts {
+            // The host starts it when it is ready.
+            held.push((act, id));
+        } else {
+            sys.call(&msg::ActCtrl { act, start: true }.encode())?;
+            tile.print(&format!("root: started activity {id}\n"));
+        }
+        if entry.serves && !entry.host_starts {
             take_service(sys, tile, act, i, id);
         }
         started.push(Started {
@@ -131,6 +140,21 @@ fn run(
         });
     }
     let host = kif::plan::ROOT_HOST_ACT;
+    for (k, (act, id)) in held.iter().enumerate() {
+        let give = msg::Exchange {
+            act: host,
+            own_start: *act,
+            count: 1,
+            other_start: CapSel(kif::plan::HOST_ACTS.0 + k as u64),
+            obtain: false,
+        };
+        match sys.call(&give.encode()) {
+            Ok(_) => tile.print(&format!("root: the host tile starts activity {id}\n")),
+            Err(e) => tile.print(&format!(
+                "root: cannot give the host tile activity {id} to start: {e}\n"
+            )),
+        }
+    }
     for (k, j) in plan.host_sessions.iter().enumerate() {
         let to = CapSel(SESSION_SELS.0 + k as u64);
         if *j == kif::plan::FILES {

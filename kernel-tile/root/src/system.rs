@@ -83,6 +83,8 @@ struct System {
     running: BTreeMap<u64, CapSel>,
     servers: Vec<CapSel>,
     first: Option<u64>,
+    /// Nothing to wait for: serve until the board is reset.
+    forever: bool,
 }
 
 impl Handler for System {
@@ -117,20 +119,39 @@ impl Handler for System {
     }
     fn upcall(&mut self, env: &Env<'_>, _srv: &Server, up: Upcall) -> bool {
         let Upcall::Exited { ident, code } = up;
-        if self.running.remove(&ident).is_some() {
+        if ident == HOST {
+            self.running.remove(&ident);
+            env.tile.print("root: the host tile is done\n");
+        } else if self.running.remove(&ident).is_some() {
             env.tile
                 .print(&format!("root: activity {ident} exited with {code}\n"));
             self.first.get_or_insert(code);
         }
-        // Keep serving while a program runs (or, on a board of servers
-        // only, for ever).
-        !self.running.is_empty() || self.first.is_none()
+        // Keep serving while a program (or the host) runs — on a board of
+        // servers only, for ever.
+        !self.running.is_empty() || self.forever
     }
 }
 
-/// Serves files and waits for the programs; returns root's exit code.
-pub(crate) fn serve(env: &Env<'_>, files: Files, started: Vec<Started>) -> i32 {
+/// The watch ident of the host tile's activity.
+const HOST: u64 = u64::MAX;
+
+/// Serves files and waits for the programs — and for the host tile, if it
+/// has a session of the file service (it may still get files after the
+/// programs end; it says it is done by exiting) — then returns root's exit
+/// code.
+pub(crate) fn serve(env: &Env<'_>, files: Files, started: Vec<Started>, host_files: bool) -> i32 {
     let mut running = BTreeMap::new();
+    if host_files {
+        match env.sys.act_watch(kif::plan::ROOT_HOST_ACT, HOST) {
+            Ok(()) => {
+                running.insert(HOST, kif::plan::ROOT_HOST_ACT);
+            }
+            Err(e) => env
+                .tile
+                .print(&format!("root: cannot watch the host tile: {e}\n")),
+        }
+    }
     for s in started.iter().filter(|s| !s.serves) {
         match env.sys.act_watch(s.act, s.id) {
             Ok(()) => {
@@ -141,16 +162,15 @@ pub(crate) fn serve(env: &Env<'_>, files: Files, started: Vec<Started>) -> i32 {
                 .print(&format!("root: cannot watch activity {}: {e}\n", s.id)),
         }
     }
+    let forever = running.is_empty() && started.iter().all(|s| s.serves);
     let mut sys = System {
         fs: files.fs,
         running,
         servers: started.iter().filter(|s| s.serves).map(|s| s.act).collect(),
         first: None,
+        forever,
     };
-    if !sys.running.is_empty() {
-        files.server.run(env, &mut sys);
-    } else if started.iter().all(|s| s.serves) {
-        // Only servers (or nothing): serve for ever.
+    if !sys.running.is_empty() || forever {
         files.server.run(env, &mut sys);
     }
     // The programs are done: the servers are stopped.

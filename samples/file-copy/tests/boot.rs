@@ -34,6 +34,7 @@ fn fcopy(runs: &[Vec<&str>]) -> Vec<String> {
             .map(|_| PlanEntry {
                 serves: false,
                 sessions: vec![FILES],
+                host_starts: false,
             })
             .collect(),
         host_sessions: vec![],

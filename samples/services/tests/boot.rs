@@ -60,6 +60,7 @@ fn entry(serves: bool, sessions: &[usize]) -> PlanEntry {
     PlanEntry {
         serves,
         sessions: sessions.to_vec(),
+        host_starts: false,
     }
 }
 

@@ -17,6 +17,7 @@ mod list;
 mod open;
 mod run;
 mod sim;
+mod transfer;
 mod up;
 
 use std::process::ExitCode;

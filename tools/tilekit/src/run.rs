@@ -34,6 +34,14 @@ pub struct Args {
     /// directly (bring-up and tests of raw TCU use).
     #[arg(long)]
     bare: bool,
+    /// Put a file of this machine onto the board's file system before the
+    /// program starts (parent directories created); repeatable.
+    #[arg(long = "put", value_name = "LOCAL=REMOTE", value_parser = crate::transfer::parse_put)]
+    put: Vec<crate::transfer::Pair>,
+    /// Get a file of the board's file system after the program ended
+    /// (parent folders created); repeatable.
+    #[arg(long = "get", value_name = "REMOTE=LOCAL", value_parser = crate::transfer::parse_get)]
+    get: Vec<crate::transfer::Pair>,
     /// The program: a tile image's name (found next to `tilekit`, in
     /// `images/`, or in $TILEKIT_IMAGE_PATH) or path.
     image: String,
@@ -117,16 +125,46 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         },
         _ => None,
     };
+    let transfers = !args.put.is_empty() || !args.get.is_empty();
+    let has_host = board.rom().tiles.iter().any(|t| t.kind == TileKind::Host);
+    if transfers && (root.is_none() || !has_host) {
+        eprintln!(
+            "error: --put/--get need the kernel with root and a host tile: a board with a host tile and two cores or more, without --bare"
+        );
+        return Ok(Exit::Usage);
+    }
+    // Root's plan: the program gets a session with the file service (and
+    // the host one, to put and get); with puts, the host starts it.
+    let plan = kif::plan::RootPlan {
+        entries: vec![kif::plan::PlanEntry {
+            serves: false,
+            sessions: vec![kif::plan::FILES],
+            host_starts: !args.put.is_empty(),
+        }],
+        host_sessions: if transfers {
+            vec![kif::plan::FILES]
+        } else {
+            vec![]
+        },
+    };
+    let plan_args = plan.to_args();
+    let root_args: Vec<&str> = plan_args.iter().map(String::as_str).collect();
     let argv: Vec<&str> = args.args.iter().map(String::as_str).collect();
     let started = Instant::now();
     let mut head = match board.output_since(tile, 0) {
         Ok((_, h, _)) => h,
         Err(e) => return Ok(report(e)),
     };
+    let mut host_files = None;
     let started_up = match (&kernel, &root) {
         (Some(k), Some((rt, r))) => board
-            .boot_with_root(k, (*rt, r, vec![]), &[(tile, &image, argv.clone())])
-            .and_then(|_| wait_started(&board, tile)),
+            .boot_with_root(k, (*rt, r, root_args), &[(tile, &image, argv.clone())])
+            .and_then(|_| {
+                if !args.put.is_empty() {
+                    host_files = Some(put_and_start(&board, &args.put)?);
+                }
+                wait_started(&board, tile)
+            }),
         (Some(k), None) => board
             .boot(k, &[(tile, &image, argv.clone())])
             .and_then(|_| wait_started(&board, tile)),
@@ -193,6 +231,20 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             if !args.json {
                 let _ = stdout.write_all(&bytes);
             }
+            // Files come back after the program, then the host is done
+            // (root, which waits for it, ends).
+            if transfers {
+                let files = match host_files.take() {
+                    Some(f) => f,
+                    None => crate::transfer::host_files(&board).map_err(anyhow::Error::from)?,
+                };
+                let got = crate::transfer::get_all(&files, &args.get);
+                let _ = files.syscalls().exit(0);
+                if let Err(e) = got {
+                    eprintln!("error: {e:#}");
+                    return Ok(Exit::Failed);
+                }
+            }
             return Ok(finish(args, tile, &view, started.elapsed(), &output));
         }
         if Instant::now() >= deadline {
@@ -238,6 +290,22 @@ fn finish(
         Ok(CuState::Exited | CuState::Crashed) => Exit::Program(code),
         _ => Exit::Failed,
     }
+}
+
+/// Puts the files, then starts the program root handed the host.
+fn put_and_start<'b>(
+    board: &'b board_host::Board,
+    puts: &[crate::transfer::Pair],
+) -> Result<board_host::HostFiles<'b>, board_host::HostError> {
+    let files = crate::transfer::host_files(board)?;
+    crate::transfer::put_all(&files, puts)
+        .map_err(|e| board_host::HostError::Files(format!("{e:#}")))?;
+    let start = kif::syscall::msg::ActCtrl {
+        act: kif::plan::HOST_ACTS,
+        start: true,
+    };
+    files.syscalls().call(&start.encode())?;
+    Ok(files)
 }
 
 /// Waits up to 10 s for the kernel (or root) to start `tile`, giving up at

@@ -63,6 +63,7 @@ fn root_plan(desc: &BoardDesc) -> RootPlan {
             .map(|b| PlanEntry {
                 serves: b.serves.is_some(),
                 sessions: b.sessions.iter().filter_map(server).collect(),
+                host_starts: false,
             })
             .collect(),
         host_sessions: desc.host_sessions.iter().filter_map(server).collect(),

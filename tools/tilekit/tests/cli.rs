@@ -661,3 +661,67 @@ fn up_gives_programs_sessions_with_roots_file_service() {
     );
     assert!(stdout.contains("[C0T01] root: file service up"), "{stdout}");
 }
+
+#[test]
+fn run_puts_files_the_program_copies_and_gets_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.bin");
+    // 10 MiB + 3 of pseudo-random bytes.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let data: Vec<u8> = (0..(10 << 20) + 3)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect();
+    std::fs::write(&input, &data).unwrap();
+    let out = dir.path().join("deep/er/out.bin");
+    let put = format!("{}=/data/in.bin", input.display());
+    let get = format!("/data/out.bin={}", out.display());
+    let (code, stdout, stderr) = tilekit(&[
+        "run",
+        "--put",
+        &put,
+        "--get",
+        &get,
+        "fcopy",
+        "--",
+        "copy",
+        "/data/in.bin",
+        "/data/out.bin",
+        "65537",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("copied {} bytes", data.len())),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read(&out).unwrap() == data,
+        "the file came back changed"
+    );
+
+    // A file to put that does not exist, a path on the board that is not
+    // absolute, a file to get that the program did not write.
+    let (code, _, stderr) = tilekit(&["run", "--put", "/no/such/file=/x", "hello"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("reading /no/such/file for --put"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = tilekit(&["run", "--put", "a=relative", "hello"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("a path on the board starts with `/`"),
+        "{stderr}"
+    );
+    let missing = format!("/nothing={}", dir.path().join("n").display());
+    let (code, _, stderr) = tilekit(&["run", "--get", &missing, "hello"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("getting /nothing: no such file or directory"),
+        "{stderr}"
+    );
+}
