@@ -136,14 +136,14 @@ impl<'b> HostFiles<'b> {
         )?;
         let mut done = 0usize;
         while done < data.len() {
-            let [_, len, _] = self.call(&what, Request::NextOut { fd })?;
+            let [at, len, _] = self.call(&what, Request::NextOut { fd })?;
             if len == 0 {
                 return Err(fs_err(&what, file_proto::Error::NoSpace));
             }
             let n = (len as usize).min(data.len() - done);
             self.sys
                 .tile()
-                .write_mem(self.mem, 0, &data[done..done + n])?;
+                .write_mem(self.mem, at, &data[done..done + n])?;
             done += n;
             progress(done as u64);
             if (n as u64) < len {
@@ -166,13 +166,13 @@ impl<'b> HostFiles<'b> {
         )?;
         let mut out = Vec::new();
         loop {
-            let [_, len, _] = self.call(&what, Request::NextIn { fd })?;
+            let [at, len, _] = self.call(&what, Request::NextIn { fd })?;
             if len == 0 {
                 break;
             }
-            let at = out.len();
-            out.resize(at + len as usize, 0);
-            self.sys.tile().read_mem(self.mem, 0, &mut out[at..])?;
+            let end = out.len();
+            out.resize(end + len as usize, 0);
+            self.sys.tile().read_mem(self.mem, at, &mut out[end..])?;
             progress(out.len() as u64);
         }
         self.call(&what, Request::Close { fd })?;

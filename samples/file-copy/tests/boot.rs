@@ -111,14 +111,151 @@ fn odd_chunk_sizes_and_lengths_arrive_intact() {
     // Lengths that are not multiples of 16, written and read in chunks of
     // 1, 15, 17 and 65537 bytes.
     let out = fcopy(&[
-        vec!["gen", "/a", "40001", "1", "1", "--mark", "/a.ready"],
+        vec!["gen", "/a", "10001", "1", "1", "--mark", "/a.ready"],
         vec![
             "--after", "/a.ready", "copy", "/a", "/b", "15", "--mark", "/b.ready",
         ],
         vec!["--after", "/b.ready", "sum", "/b", "17"],
-        vec!["gen", "/c", "200003", "3", "65537", "--mark", "/c.ready"],
+        vec!["gen", "/c", "20003", "3", "65537", "--mark", "/c.ready"],
         vec!["--after", "/c.ready", "sum", "/c", "1"],
     ]);
-    assert!(out[2].contains(&expected(40001, 1)), "{}", out[2]);
-    assert!(out[4].contains(&expected(200003, 3)), "{}", out[4]);
+    assert!(out[2].contains(&expected(10001, 1)), "{}", out[2]);
+    assert!(out[4].contains(&expected(20003, 3)), "{}", out[4]);
+}
+
+/// Boots `fcopy` runs that the host starts after it has put `input` at
+/// `/in.bin`; waits for the last run and returns `/out.bin`.
+fn through_the_host(runs: &[Vec<&str>], input: &[u8]) -> Vec<u8> {
+    use board_host::{HostError, HostFiles};
+    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+    let plan = RootPlan {
+        entries: runs
+            .iter()
+            .map(|_| PlanEntry {
+                serves: false,
+                sessions: vec![FILES],
+                host_starts: true,
+            })
+            .collect(),
+        host_sessions: vec![FILES],
+    };
+    let img = image("fcopy");
+    let apps: Vec<(TileId, &[u8], Vec<&str>)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (TileId::on_chip0(2 + i as u8), img.as_slice(), a.clone()))
+        .collect();
+    let args = plan.to_args();
+    board
+        .boot_with_root(
+            &image("tilekit-kernel"),
+            (
+                ROOT,
+                &image("tilekit-root"),
+                args.iter().map(String::as_str).collect(),
+            ),
+            &apps,
+        )
+        .unwrap();
+    // The host's session arrives once root has set everything up.
+    let give_up = std::time::Instant::now() + Duration::from_secs(10);
+    let files = loop {
+        match HostFiles::new(board.host_syscalls().unwrap(), kif::plan::SESSION_SELS) {
+            Ok(f) => break f,
+            Err(HostError::Syscall { .. } | HostError::Tcu { .. })
+                if std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    files.put("/in.bin", input, &mut |_| {}).unwrap();
+    for k in 0..runs.len() as u64 {
+        let start = kif::syscall::msg::ActCtrl {
+            act: kif::CapSel(kif::plan::HOST_ACTS.0 + k),
+            start: true,
+        };
+        files.syscalls().call(&start.encode()).unwrap();
+    }
+    for (t, _, _) in &apps {
+        let v = board
+            .wait(*t, Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("{e}\nroot: {}", board.output(ROOT).unwrap_or_default()));
+        assert_eq!(
+            (v.cu, v.exit_code),
+            (Ok(CuState::Exited), 0),
+            "{t}: {}",
+            v.printed
+        );
+    }
+    let out = files.get("/out.bin", &mut |_| {}).unwrap();
+    files.syscalls().exit(0).unwrap();
+    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        (r.cu, r.exit_code),
+        (Ok(CuState::Exited), 0),
+        "{}",
+        r.printed
+    );
+    assert!(
+        r.printed.contains("root: the host tile is done"),
+        "{}",
+        r.printed
+    );
+    out
+}
+
+fn random(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 40) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn ten_mib_put_copied_through_a_pipe_between_two_tiles_and_got_back() {
+    let data = random((10 << 20) + 5, 11);
+    let out = through_the_host(
+        &[
+            vec!["mkpipe", "/p", "65536", "--mark", "/p.ready"],
+            vec!["--after", "/p.ready", "copy", "/in.bin", "/p", "65537"],
+            vec!["--after", "/p.ready", "copy", "/p", "/out.bin", "4095"],
+        ],
+        &data,
+    );
+    assert!(
+        out == data,
+        "{} bytes came back, {} went in",
+        out.len(),
+        data.len()
+    );
+}
+
+#[test]
+fn a_pipe_carries_odd_chunks_from_writer_to_reader() {
+    for (w, r) in [("1", "17"), ("15", "1"), ("17", "65537")] {
+        // Small enough that 1-byte commands stay quick on a busy machine;
+        // larger than the ring, so it wraps.
+        let data = random(9_001, 5);
+        let out = through_the_host(
+            &[
+                vec!["mkpipe", "/p", "4099", "--mark", "/p.ready"],
+                vec!["--after", "/p.ready", "copy", "/in.bin", "/p", w],
+                vec!["--after", "/p.ready", "copy", "/p", "/out.bin", r],
+            ],
+            &data,
+        );
+        assert!(
+            out == data,
+            "chunks {w}/{r}: {} of {} bytes",
+            out.len(),
+            data.len()
+        );
+    }
 }

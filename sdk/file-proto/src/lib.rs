@@ -60,6 +60,8 @@ pub enum Op {
     Unlink = 8,
     /// The name of a directory's entry number `index`.
     ReadDir = 9,
+    /// Create a pipe.
+    Mkpipe = 10,
 }
 
 impl TryFrom<u64> for Op {
@@ -76,6 +78,7 @@ impl TryFrom<u64> for Op {
             7 => Op::Mkdir,
             8 => Op::Unlink,
             9 => Op::ReadDir,
+            10 => Op::Mkpipe,
             other => return Err(DecodeError::UnknownOp(other)),
         })
     }
@@ -203,6 +206,16 @@ pub enum Request<'a> {
         /// The directory.
         path: &'a str,
     },
+    /// Creates a pipe at `path` with a ring of `size` bytes: opened for
+    /// reading or writing (not both), from any tile; `NextIn` of an empty
+    /// pipe and `NextOut` of a full one are answered when that changes.
+    /// Answer: none.
+    Mkpipe {
+        /// Ring size in bytes.
+        size: u64,
+        /// The path.
+        path: &'a str,
+    },
 }
 
 /// Why bytes are not a request (or a reply).
@@ -267,6 +280,7 @@ impl<'a> Request<'a> {
             Request::Mkdir { .. } => Op::Mkdir,
             Request::Unlink { .. } => Op::Unlink,
             Request::ReadDir { .. } => Op::ReadDir,
+            Request::Mkpipe { .. } => Op::Mkpipe,
         }
     }
 
@@ -290,6 +304,7 @@ impl<'a> Request<'a> {
                 (0, 0, Some(path))
             }
             Request::ReadDir { index, path } => (index, 0, Some(path)),
+            Request::Mkpipe { size, path } => (size, 0, Some(path)),
         };
         let p = path.unwrap_or("");
         if p.len() > MAX_PATH {
@@ -340,6 +355,10 @@ impl<'a> Request<'a> {
             Op::Unlink => Request::Unlink { path: path_of(b)? },
             Op::ReadDir => Request::ReadDir {
                 index: a,
+                path: path_of(b)?,
+            },
+            Op::Mkpipe => Request::Mkpipe {
+                size: a,
                 path: path_of(b)?,
             },
         })
@@ -496,6 +515,10 @@ mod tests {
             Request::ReadDir {
                 index: 2,
                 path: "/a",
+            },
+            Request::Mkpipe {
+                size: 4096,
+                path: "/p",
             },
         ] {
             round_trip(r);

@@ -179,6 +179,12 @@ impl<'e> FileSession<'e> {
         self.call(Request::Mkdir { path }).map(drop)
     }
 
+    /// Creates a pipe at `path` with a ring of `size` bytes; open it for
+    /// reading on one tile and for writing on another.
+    pub fn mkpipe(&self, path: &str, size: u64) -> Result<(), FileError> {
+        self.call(Request::Mkpipe { size, path }).map(drop)
+    }
+
     /// Removes `path`.
     pub fn unlink(&self, path: &str) -> Result<(), FileError> {
         self.call(Request::Unlink { path }).map(drop)
@@ -207,10 +213,12 @@ impl<'e> FileSession<'e> {
     }
 }
 
-/// The piece a file is working on: write or read, its length, bytes used.
+/// The piece a file is working on: write or read, where it starts in the
+/// endpoint's window, its length, bytes used.
 #[derive(Clone, Copy, Debug)]
 struct Piece {
     write: bool,
+    at: u64,
     len: u64,
     used: u64,
 }
@@ -264,6 +272,7 @@ impl File<'_, '_> {
                 }
                 Piece {
                     write: false,
+                    at: w[0],
                     len: w[1],
                     used: 0,
                 }
@@ -297,6 +306,7 @@ impl File<'_, '_> {
                 }
                 Piece {
                     write: true,
+                    at: w[0],
                     len: w[1],
                     used: 0,
                 }
@@ -316,10 +326,10 @@ impl File<'_, '_> {
     }
 }
 
-/// Where in the endpoint's window the next bytes of piece `p` lie (pieces
-/// start at offset 0 of the window).
+/// Where in the endpoint's window the next bytes of piece `p` lie (a
+/// file's piece is the whole window; a pipe's lies somewhere in the ring).
 fn w0(p: Piece) -> u64 {
-    p.used
+    p.at + p.used
 }
 
 impl io::Read for File<'_, '_> {

@@ -1,29 +1,48 @@
-//! `fs-server`: the board's file system behind the file protocol.
+//! `fs-server`: the board's file system and pipes behind the file protocol.
 //!
 //! [`FsHandler`] is a [`tile_gates::server::Handler`]: it keeps a
 //! [`memfs::MemFs`] over a memory gate the server holds (root's carved
 //! memory) and answers `file_proto` requests. A session first obtains a
-//! send gate (`session::OBTAIN_GATE`) and delegates one or more memory
-//! endpoints (`session::DELEGATE_EP`); for every piece `NextIn`/`NextOut`
-//! hands out, the server derives a memory gate over exactly that piece and
-//! activates it on the client's endpoint (revoking the previous piece's
-//! gate first, which invalidates the endpoint), then answers (offset 0,
-//! length). The client moves the bytes with its own TCU.
+//! send gate (`session::OBTAIN_GATE`) and delegates memory endpoints
+//! (`session::DELEGATE_EP`), one per file it has open at once.
+//!
+//! - **Files**: for every piece `NextIn`/`NextOut` hands out, the server
+//!   derives a memory gate over exactly that piece and activates it on the
+//!   client's endpoint (revoking the previous piece's gate first, which
+//!   invalidates the endpoint), then answers (offset 0, length).
+//! - **Pipes** (`Mkpipe`, then `Open` for reading or writing): the ring
+//!   lies in the region too; a channel's endpoint is pointed at the whole
+//!   ring once (read-only for readers, write-only for writers), and
+//!   `NextIn`/`NextOut` answer with (offset in the ring, length). A reader
+//!   of an empty pipe and a writer of a full one get their answer later
+//!   (the message is kept), when another request changes the pipe.
+//!
+//! The client moves the bytes with its own TCU.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 
-use file_proto::{Error, Request, encode_reply, session};
+use file_proto::{Error, Request, encode_reply, flags, session};
 use kif::CapSel;
 use kif::service::ExchangeReply;
 use memfs::{MemFs, Piece};
+use pipes::{Pipe, Step};
 use tile_gates::server::{Answer, Handler, Server};
 use tile_gates::{Env, Msg};
 use tile_runtime::tcu_mmio::ep::Perm;
 
+/// What an open descriptor is.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A file of memfs (its descriptor there).
+    File(u64),
+    /// A pipe's channel (the pipe's inode, the channel).
+    Pipe(usize, pipes::Chan),
+}
+
 /// A file a session has open.
 struct OpenFile {
-    fd: u64,
+    kind: Kind,
     ep: usize,
     /// The memory gate currently activated on the client's endpoint.
     window: Option<CapSel>,
@@ -37,33 +56,49 @@ struct Sess {
     files: Vec<Option<OpenFile>>,
 }
 
+/// A request that waits for a pipe to change.
+struct Waiting {
+    ident: u64,
+    fd: u64,
+    write: bool,
+    msg: Msg,
+}
+
+/// Most bytes a pipe's ring may have.
+pub const MAX_PIPE: u64 = 16 << 20;
+
 /// The file service.
 pub struct FsHandler {
     fs: MemFs,
     region: CapSel,
     sessions: BTreeMap<u64, Sess>,
+    pipes: BTreeMap<usize, Pipe>,
+    waiting: Vec<Waiting>,
     next_ident: u64,
 }
+
+type Outcome = Result<([u64; 3], Vec<u8>), Error>;
 
 impl FsHandler {
     /// A file system over the memory gate at `region` (all of it).
     pub fn new(env: &Env<'_>, region: CapSel) -> Result<FsHandler, tile_syscalls::SyscallError> {
         let (size, _) = env.sys.mem_info(region)?;
-        Ok(FsHandler {
-            fs: MemFs::new(size),
-            region,
-            sessions: BTreeMap::new(),
-            next_ident: 1,
-        })
+        Ok(Self::with(MemFs::new(size), region))
     }
 
     /// A file system without memory (every write is `NoSpace`): for a
     /// board that leaves no memory to root.
     pub fn without_memory() -> FsHandler {
+        Self::with(MemFs::new(0), CapSel(u64::MAX))
+    }
+
+    fn with(fs: MemFs, region: CapSel) -> FsHandler {
         FsHandler {
-            fs: MemFs::new(0),
-            region: CapSel(u64::MAX),
+            fs,
+            region,
             sessions: BTreeMap::new(),
+            pipes: BTreeMap::new(),
+            waiting: Vec::new(),
             next_ident: 1,
         }
     }
@@ -82,7 +117,8 @@ impl FsHandler {
         ident
     }
 
-    /// Activates a gate over `piece` on file `f`'s endpoint.
+    /// Activates a gate over `piece` on file `f`'s endpoint (the previous
+    /// one revoked first).
     fn window(
         &mut self,
         env: &Env<'_>,
@@ -113,7 +149,7 @@ impl FsHandler {
         Ok(())
     }
 
-    fn file(&self, ident: u64, fd: u64) -> Result<(usize, u64), Error> {
+    fn file(&self, ident: u64, fd: u64) -> Result<(usize, Kind), Error> {
         let sess = self.sessions.get(&ident).ok_or(Error::InvArgs)?;
         let i = usize::try_from(fd).map_err(|_| Error::InvArgs)?;
         let of = sess
@@ -121,7 +157,7 @@ impl FsHandler {
             .get(i)
             .and_then(Option::as_ref)
             .ok_or(Error::InvArgs)?;
-        Ok((i, of.fd))
+        Ok((i, of.kind))
     }
 
     fn close_file(&mut self, env: &Env<'_>, ident: u64, i: usize) -> Result<(), Error> {
@@ -134,93 +170,204 @@ impl FsHandler {
         if let Some(w) = of.window {
             let _ = env.sys.revoke(w);
         }
-        self.fs.close(of.fd)
+        match of.kind {
+            Kind::File(fd) => self.fs.close(fd),
+            Kind::Pipe(ino, ch) => self.pipes.get_mut(&ino).map_or(Ok(()), |p| p.close(ch)),
+        }
     }
 
-    /// Handles one request of session `ident`: the result words, and the
-    /// name for `ReadDir`.
-    fn handle(
+    fn open(
         &mut self,
         env: &Env<'_>,
         ident: u64,
-        r: Request<'_>,
-    ) -> Result<([u64; 3], Vec<u8>), Error> {
-        let none = Vec::new();
-        Ok(match r {
-            Request::Open { flags, ep, path } => {
-                let sess = self.sessions.get(&ident).ok_or(Error::InvArgs)?;
-                let ep = usize::try_from(ep)
-                    .ok()
-                    .filter(|e| *e < sess.eps.len())
-                    .ok_or(Error::InvArgs)?;
-                let fd = self.fs.open(path, flags)?;
-                let sess = self.sessions.get_mut(&ident).ok_or(Error::InvArgs)?;
-                let slot = sess
-                    .files
-                    .iter()
-                    .position(Option::is_none)
-                    .unwrap_or(sess.files.len());
-                let of = Some(OpenFile {
-                    fd,
-                    ep,
-                    window: None,
-                });
-                if slot == sess.files.len() {
-                    sess.files.push(of);
+        fl: u64,
+        ep: u64,
+        path: &str,
+    ) -> Result<u64, Error> {
+        let sess = self.sessions.get(&ident).ok_or(Error::InvArgs)?;
+        let ep = usize::try_from(ep)
+            .ok()
+            .filter(|e| *e < sess.eps.len())
+            .ok_or(Error::InvArgs)?;
+        let pipe = self.fs.pipe(path)?;
+        let kind = match pipe {
+            Some((ino, _, size)) => {
+                let rw = fl & (flags::READ | flags::WRITE);
+                let p = self.pipes.entry(ino).or_insert_with(|| Pipe::new(size));
+                match rw {
+                    flags::READ => Kind::Pipe(ino, p.open_reader()),
+                    flags::WRITE => Kind::Pipe(ino, p.open_writer()),
+                    _ => return Err(Error::InvArgs),
+                }
+            }
+            None => Kind::File(self.fs.open(path, fl)?),
+        };
+        let sess = self.sessions.get_mut(&ident).ok_or(Error::InvArgs)?;
+        let slot = sess
+            .files
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(sess.files.len());
+        let of = Some(OpenFile {
+            kind,
+            ep,
+            window: None,
+        });
+        if slot == sess.files.len() {
+            sess.files.push(of);
+        } else {
+            sess.files[slot] = of;
+        }
+        // A pipe channel's endpoint sees the whole ring, once.
+        if let Some((_, at, size)) = pipe {
+            let perm = if fl & flags::READ != 0 {
+                Perm::R
+            } else {
+                Perm::W
+            };
+            if let Err(e) = self.window(env, ident, slot, Piece { at, len: size }, perm) {
+                let _ = self.close_file(env, ident, slot);
+                return Err(e);
+            }
+        }
+        Ok(slot as u64)
+    }
+
+    /// `NextIn`/`NextOut`: `None` when a pipe makes the client wait.
+    fn next(&mut self, env: &Env<'_>, ident: u64, fd: u64, write: bool) -> Option<Outcome> {
+        let (i, kind) = match self.file(ident, fd) {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(match kind {
+            Kind::File(mfd) => {
+                let r = if write {
+                    self.fs.next_out(mfd)
                 } else {
-                    sess.files[slot] = of;
+                    self.fs.next_in(mfd)
+                };
+                r.and_then(|p| {
+                    if p.len > 0 {
+                        let perm = if write { Perm::W } else { Perm::R };
+                        self.window(env, ident, i, p, perm)?;
+                    }
+                    Ok(([0, p.len, 0], Vec::new()))
+                })
+            }
+            Kind::Pipe(ino, ch) => {
+                let Some(p) = self.pipes.get_mut(&ino) else {
+                    return Some(Err(Error::InvArgs));
+                };
+                let step = if write { p.next_out(ch) } else { p.next_in(ch) };
+                match step {
+                    Ok(Step::Go(piece)) => Ok(([piece.at, piece.len, 0], Vec::new())),
+                    Ok(Step::Eof) => Ok(([0, 0, 0], Vec::new())),
+                    Ok(Step::Wait) => return None,
+                    Err(e) => Err(e),
                 }
-                ([slot as u64, 0, 0], none)
-            }
-            Request::NextIn { fd } => {
-                let (i, mfd) = self.file(ident, fd)?;
-                let p = self.fs.next_in(mfd)?;
-                if p.len > 0 {
-                    self.window(env, ident, i, p, Perm::R)?;
-                }
-                ([0, p.len, 0], none)
-            }
-            Request::NextOut { fd } => {
-                let (i, mfd) = self.file(ident, fd)?;
-                let p = self.fs.next_out(mfd)?;
-                self.window(env, ident, i, p, Perm::W)?;
-                ([0, p.len, 0], none)
-            }
-            Request::Commit { fd, n } => {
-                let (_, mfd) = self.file(ident, fd)?;
-                self.fs.commit(mfd, n)?;
-                ([0; 3], none)
-            }
-            Request::Seek { fd, off, whence } => {
-                let (_, mfd) = self.file(ident, fd)?;
-                ([self.fs.seek(mfd, off, whence)?, 0, 0], none)
-            }
-            Request::Stat { path } => {
-                let (size, kind) = self.fs.stat(path)?;
-                ([size, kind as u64, 0], none)
-            }
-            Request::Close { fd } => {
-                let (i, _) = self.file(ident, fd)?;
-                self.close_file(env, ident, i)?;
-                ([0; 3], none)
-            }
-            Request::Mkdir { path } => {
-                self.fs.mkdir(path)?;
-                ([0; 3], none)
-            }
-            Request::Unlink { path } => {
-                self.fs.unlink(path)?;
-                ([0; 3], none)
-            }
-            Request::ReadDir { index, path } => {
-                let (name, kind, size) = self.fs.read_dir(path, index)?;
-                (
-                    [kind as u64, size, name.len() as u64],
-                    name.as_bytes().to_vec(),
-                )
             }
         })
     }
+
+    /// Handles one request of session `ident` (`None`: answered later).
+    fn handle(&mut self, env: &Env<'_>, ident: u64, r: Request<'_>) -> Option<Outcome> {
+        let none = Vec::new;
+        Some(match r {
+            Request::Open { flags, ep, path } => self
+                .open(env, ident, flags, ep, path)
+                .map(|fd| ([fd, 0, 0], none())),
+            Request::NextIn { fd } => return self.next(env, ident, fd, false),
+            Request::NextOut { fd } => return self.next(env, ident, fd, true),
+            Request::Commit { fd, n } => self.file(ident, fd).and_then(|(_, kind)| {
+                match kind {
+                    Kind::File(mfd) => self.fs.commit(mfd, n)?,
+                    Kind::Pipe(ino, ch) => self
+                        .pipes
+                        .get_mut(&ino)
+                        .ok_or(Error::InvArgs)?
+                        .commit(ch, n)?,
+                }
+                Ok(([0; 3], none()))
+            }),
+            Request::Seek { fd, off, whence } => {
+                self.file(ident, fd).and_then(|(_, kind)| match kind {
+                    Kind::File(mfd) => Ok(([self.fs.seek(mfd, off, whence)?, 0, 0], none())),
+                    Kind::Pipe(..) => Err(Error::InvArgs),
+                })
+            }
+            Request::Stat { path } => self
+                .fs
+                .stat(path)
+                .map(|(size, kind)| ([size, kind as u64, 0], none())),
+            Request::Close { fd } => self
+                .file(ident, fd)
+                .and_then(|(i, _)| self.close_file(env, ident, i))
+                .map(|()| ([0; 3], none())),
+            Request::Mkdir { path } => self.fs.mkdir(path).map(|()| ([0; 3], none())),
+            Request::Unlink { path } => {
+                let busy = self
+                    .fs
+                    .inode(path)
+                    .ok()
+                    .and_then(|ino| self.pipes.get(&ino))
+                    .is_some_and(|p| !p.is_unused());
+                if busy {
+                    Err(Error::NoPerm)
+                } else {
+                    if let Ok(ino) = self.fs.inode(path) {
+                        self.pipes.remove(&ino);
+                    }
+                    self.fs.unlink(path).map(|()| ([0; 3], none()))
+                }
+            }
+            Request::ReadDir { index, path } => {
+                self.fs.read_dir(path, index).map(|(name, kind, size)| {
+                    (
+                        [kind as u64, size, name.len() as u64],
+                        name.as_bytes().to_vec(),
+                    )
+                })
+            }
+            Request::Mkpipe { size, path } => {
+                if size > MAX_PIPE {
+                    Err(Error::InvArgs)
+                } else {
+                    self.fs.mkpipe(path, size).map(|()| ([0; 3], none()))
+                }
+            }
+        })
+    }
+
+    /// Answers the waiting requests a change made ready.
+    fn retry(&mut self, env: &Env<'_>, srv: &Server) {
+        loop {
+            let mut progressed = false;
+            for w in std::mem::take(&mut self.waiting) {
+                match self.next(env, w.ident, w.fd, w.write) {
+                    Some(r) => {
+                        srv.reply(env, &w.msg, &reply_bytes(r));
+                        progressed = true;
+                    }
+                    None => self.waiting.push(w),
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+}
+
+fn reply_bytes(r: Outcome) -> Vec<u8> {
+    let mut out = vec![0u8; 32];
+    let (res, name) = match r {
+        Ok((w, name)) => (Ok(w), name),
+        Err(e) => (Err(e), Vec::new()),
+    };
+    let n = encode_reply(res, &mut out).unwrap_or(0);
+    out.truncate(n);
+    out.extend_from_slice(&name);
+    out
 }
 
 impl Handler for FsHandler {
@@ -270,7 +417,9 @@ impl Handler for FsHandler {
         })
     }
 
-    fn close(&mut self, env: &Env<'_>, _srv: &Server, ident: u64) {
+    fn close(&mut self, env: &Env<'_>, srv: &Server, ident: u64) {
+        // Its waiting requests go (nobody is there to hear the answers).
+        self.waiting.retain(|w| w.ident != ident);
         let n = self.sessions.get(&ident).map_or(0, |s| s.files.len());
         for i in 0..n {
             let _ = self.close_file(env, ident, i);
@@ -280,21 +429,43 @@ impl Handler for FsHandler {
                 let _ = env.sys.revoke(ep);
             }
         }
+        // Its pipe channels are gone: readers may see EOF, writers Broken.
+        self.retry(env, srv);
     }
 
-    fn message(&mut self, env: &Env<'_>, _srv: &Server, msg: &Msg) -> Answer {
-        let mut out = vec![0u8; 256];
+    fn message(&mut self, env: &Env<'_>, srv: &Server, msg: &Msg) -> Answer {
+        let ident = msg.label();
         let r = match Request::decode(&msg.payload) {
-            Ok(req) => self.handle(env, msg.label(), req),
+            Ok(req) => {
+                let waits = match req {
+                    Request::NextIn { fd } => Some((fd, false)),
+                    Request::NextOut { fd } => Some((fd, true)),
+                    _ => None,
+                };
+                match self.handle(env, ident, req) {
+                    Some(r) => r,
+                    None => {
+                        let (fd, write) = waits.unwrap_or((0, false));
+                        self.waiting.push(Waiting {
+                            ident,
+                            fd,
+                            write,
+                            msg: msg.clone(),
+                        });
+                        // Waiting commits the previous piece: that may be
+                        // what another waiter needs.
+                        self.retry(env, srv);
+                        return Answer::Later;
+                    }
+                }
+            }
             Err(_) => Err(Error::InvMsg),
         };
-        let (res, name) = match r {
-            Ok((w, name)) => (Ok(w), name),
-            Err(e) => (Err(e), Vec::new()),
-        };
-        let n = encode_reply(res, &mut out).unwrap_or(0);
-        out.truncate(n);
-        out.extend_from_slice(&name);
-        Answer::Now(out)
+        let answer = reply_bytes(r);
+        // This request may have made room or data for a waiting one: reply
+        // to this one first, then to those.
+        srv.reply(env, msg, &answer);
+        self.retry(env, srv);
+        Answer::Later
     }
 }

@@ -46,8 +46,19 @@ pub struct Piece {
 
 #[derive(Clone, Debug)]
 enum Node {
-    File { size: u64, extents: Vec<(u64, u64)> },
-    Dir { entries: BTreeMap<String, usize> },
+    File {
+        size: u64,
+        extents: Vec<(u64, u64)>,
+    },
+    Dir {
+        entries: BTreeMap<String, usize>,
+    },
+    /// A pipe's ring: where it lies, its size (the pipe server keeps the
+    /// rest).
+    Pipe {
+        at: u64,
+        size: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -121,7 +132,7 @@ impl MemFs {
         for c in components(path)? {
             match self.node(ino)? {
                 Node::Dir { entries } => ino = *entries.get(c).ok_or(Error::NoEntry)?,
-                Node::File { .. } => return Err(Error::NotDir),
+                _ => return Err(Error::NotDir),
             }
         }
         Ok(ino)
@@ -135,12 +146,12 @@ impl MemFs {
         for c in dirs {
             match self.node(ino)? {
                 Node::Dir { entries } => ino = *entries.get(*c).ok_or(Error::NoEntry)?,
-                Node::File { .. } => return Err(Error::NotDir),
+                _ => return Err(Error::NotDir),
             }
         }
         match self.node(ino)? {
             Node::Dir { .. } => Ok((ino, name)),
-            Node::File { .. } => Err(Error::NotDir),
+            _ => Err(Error::NotDir),
         }
     }
 
@@ -184,6 +195,7 @@ impl MemFs {
         Ok(match self.node(self.lookup(path)?)? {
             Node::File { size, .. } => (*size, FileKind::File),
             Node::Dir { entries } => (entries.len() as u64, FileKind::Dir),
+            Node::Pipe { size, .. } => (*size, FileKind::Pipe),
         })
     }
 
@@ -196,6 +208,7 @@ impl MemFs {
         Ok(match self.node(*ino)? {
             Node::File { size, .. } => (name.as_str(), FileKind::File, *size),
             Node::Dir { entries } => (name.as_str(), FileKind::Dir, entries.len() as u64),
+            Node::Pipe { size, .. } => (name.as_str(), FileKind::Pipe, *size),
         })
     }
 
@@ -208,15 +221,60 @@ impl MemFs {
             _ if self.open.iter().flatten().any(|o| o.ino == ino) => return Err(Error::NoPerm),
             _ => {}
         }
-        if let Some(Node::File { extents, .. }) = self.nodes[ino].take() {
-            for (at, len) in extents {
-                self.space.release(at, len);
+        match self.nodes[ino].take() {
+            Some(Node::File { extents, .. }) => {
+                for (at, len) in extents {
+                    self.space.release(at, len);
+                }
             }
+            Some(Node::Pipe { at, size }) => self.space.release(at, size),
+            _ => {}
         }
         if let Some(Some(Node::Dir { entries })) = self.nodes.get_mut(dir) {
             entries.remove(name);
         }
         Ok(())
+    }
+
+    /// Creates a pipe at `path` with a ring of `size` bytes (one piece of
+    /// the region).
+    pub fn mkpipe(&mut self, path: &str, size: u64) -> Result<(), Error> {
+        if size == 0 || size > MAX_EXTENT * 4 {
+            return Err(Error::InvArgs);
+        }
+        let (dir, name) = self.parent(path)?;
+        if let Node::Dir { entries } = self.node(dir)?
+            && entries.contains_key(name)
+        {
+            return Err(Error::Exists);
+        }
+        let (at, got) = self.space.take(size, size).ok_or(Error::NoSpace)?;
+        if got < size {
+            self.space.release(at, got);
+            return Err(Error::NoSpace);
+        }
+        self.add(dir, name, Node::Pipe { at, size });
+        Ok(())
+    }
+
+    /// The pipe at `path`, if it is one: (its inode, where its ring lies,
+    /// its size).
+    pub fn pipe(&self, path: &str) -> Result<Option<(usize, u64, u64)>, Error> {
+        let ino = match self.lookup(path) {
+            Ok(ino) => ino,
+            Err(Error::NoEntry) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(match self.node(ino)? {
+            Node::Pipe { at, size } => Some((ino, *at, *size)),
+            _ => None,
+        })
+    }
+
+    /// The inode `path` names (the pipe server checks whether a pipe is in
+    /// use before it is removed).
+    pub fn inode(&self, path: &str) -> Result<usize, Error> {
+        self.lookup(path)
     }
 
     /// Opens `path` with [`flags`]; returns the descriptor.
@@ -252,6 +310,8 @@ impl MemFs {
         };
         let pos = match &mut self.nodes[ino] {
             Some(Node::Dir { .. }) => return Err(Error::IsDir),
+            // Pipes are opened through their server ([`MemFs::pipe`]).
+            Some(Node::Pipe { .. }) => return Err(Error::InvArgs),
             Some(Node::File { size, extents }) => {
                 if fl & flags::TRUNC != 0 {
                     for (at, len) in extents.drain(..) {
@@ -393,7 +453,7 @@ impl MemFs {
         let (ino, pos) = (o.ino, o.pos);
         let size = match self.node(ino)? {
             Node::File { size, .. } => *size,
-            Node::Dir { .. } => return Err(Error::IsDir),
+            _ => return Err(Error::IsDir),
         };
         let base = match whence {
             Whence::Set => 0,

@@ -58,6 +58,7 @@ pub struct Pipe {
     filled: u64,
     chans: Vec<Option<ChanState>>,
     had_writer: bool,
+    had_reader: bool,
 }
 
 impl Pipe {
@@ -69,6 +70,7 @@ impl Pipe {
             filled: 0,
             chans: Vec::new(),
             had_writer: false,
+            had_reader: false,
         }
     }
 
@@ -84,6 +86,7 @@ impl Pipe {
 
     fn open(&mut self, write: bool) -> Chan {
         self.had_writer |= write;
+        self.had_reader |= !write;
         let st = Some(ChanState {
             write,
             pending: None,
@@ -185,7 +188,12 @@ impl Pipe {
         self.chan(ch, true)?;
         self.settle(ch, None)?;
         if self.count(false) == 0 {
-            return Err(Error::Broken);
+            // No reader yet: wait for one; all readers gone: broken.
+            return if self.had_reader {
+                Err(Error::Broken)
+            } else {
+                Ok(Step::Wait)
+            };
         }
         if self.busy(ch, true) || self.filled == self.size {
             return Ok(Step::Wait);

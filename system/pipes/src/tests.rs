@@ -79,6 +79,14 @@ fn bytes_arrive_intact_with_odd_chunks_and_ring_sizes() {
 #[test]
 fn empty_full_eof_and_broken() {
     let mut p = Pipe::new(8);
+    let early = p.open_writer();
+    assert_eq!(
+        p.next_out(early),
+        Ok(Step::Wait),
+        "no reader yet: wait, not broken"
+    );
+    p.close(early).unwrap();
+    let mut p = Pipe::new(8);
     let r = p.open_reader();
     assert_eq!(p.next_in(r), Ok(Step::Wait), "no writer yet: wait, not EOF");
     let w = p.open_writer();

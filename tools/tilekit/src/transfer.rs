@@ -59,14 +59,15 @@ pub fn host_files(board: &Board) -> Result<HostFiles<'_>, HostError> {
         let sys = board.host_syscalls()?;
         match HostFiles::new(sys, kif::plan::SESSION_SELS) {
             // Not yet: the kernel has not made the host an activity (no
-            // syscall endpoint), or root has not given it its session.
+            // syscall endpoint, or not yet the host's current activity), or
+            // root has not given it its session.
             Err(
                 HostError::Syscall {
                     code: kif::Code::NoCap,
                     ..
                 }
                 | HostError::Tcu {
-                    code: tcu_mmio::Code::NoSep,
+                    code: tcu_mmio::Code::NoSep | tcu_mmio::Code::ForeignEp,
                     ..
                 },
             ) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(5)),

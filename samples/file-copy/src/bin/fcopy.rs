@@ -6,6 +6,7 @@
 //! fcopy copy SRC DST [CHUNK]          copy SRC to DST, CHUNK at a time
 //! fcopy sum PATH [CHUNK]              print "PATH: N bytes, fnv HASH"
 //! fcopy ls DIR                        list a directory
+//! fcopy mkpipe PATH SIZE              create a pipe with a SIZE-byte ring
 //! ```
 //!
 //! Any command may be preceded by `--after MARK` (wait until directory
@@ -127,13 +128,21 @@ fn run(env: &Env<'_>) -> Result<(), String> {
             env.tile
                 .print(&format!("fcopy: {path}: {total} bytes, fnv {h:016x}\n"));
         }
+        Some("mkpipe") => {
+            let path = args.get(1).ok_or("missing PATH")?;
+            fs.mkpipe(path, num(2, "SIZE")?).map_err(e)?;
+        }
         Some("ls") => {
             let dir = args.get(1).map_or("/", String::as_str);
             for (name, kind, size) in fs.read_dir(dir).map_err(e)? {
                 env.tile.print(&format!("{kind:?} {size} {name}\n"));
             }
         }
-        _ => return Err("usage: fcopy [--after MARK] gen|copy|sum|ls … [--mark MARK]".into()),
+        _ => {
+            return Err(
+                "usage: fcopy [--after MARK] gen|copy|sum|ls|mkpipe … [--mark MARK]".into(),
+            );
+        }
     }
     if let Some(m) = mark {
         fs.mkdir(&m).map_err(e)?;
