@@ -98,6 +98,17 @@ impl<'b> HostFiles<'b> {
         })
     }
 
+    /// Sends any request and returns the answer's words (tools and tests of
+    /// the server's checks; `put`/`get` are the usual way).
+    pub fn request(&self, r: Request<'_>) -> Result<[u64; 3], HostError> {
+        self.call(&format!("{:?}", r.op()), r)
+    }
+
+    /// The number of the host's delegated memory endpoint (for `Open`).
+    pub fn ep_index(&self) -> u64 {
+        self.ep_index
+    }
+
     fn call(&self, what: &str, r: Request<'_>) -> Result<[u64; 3], HostError> {
         let mut buf = [0u8; 1 << file_proto::MSG_ORDER];
         let n = r

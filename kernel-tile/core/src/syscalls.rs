@@ -576,13 +576,28 @@ pub(crate) fn revoke(
             let Some(KObject::Ep(e)) = k.objs.get_mut(ek) else {
                 continue;
             };
-            let (tile, ep) = (e.tile, e.ep);
+            let (tile, ep, owner) = (e.tile, e.ep, e.act);
             if let Some((gate, _)) = e.bound.take() {
                 if noc.invalidate_ep(tile, ep).is_err() {
                     fault = Some(KernelRule::NocFault);
                 }
-                if let Some(KObject::RGate(r)) = k.objs.get_mut(gate) {
-                    r.activated = None;
+                match k.objs.get_mut(gate) {
+                    Some(KObject::RGate(r)) => r.activated = None,
+                    // A send endpoint lost its receiver (a server that
+                    // ended, say): its owner hears of it, so a client
+                    // waiting for an answer stops waiting.
+                    Some(KObject::SGate(_)) => {
+                        if let Some(&to) = k.acts.get(&owner.raw()) {
+                            crate::services::upcall(
+                                k,
+                                to,
+                                kif::upcall::Upcall::Invalidated {
+                                    ep: ep.raw().into(),
+                                },
+                            );
+                        }
+                    }
+                    _ => {}
                 }
             }
         }

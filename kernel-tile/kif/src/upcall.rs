@@ -24,6 +24,12 @@ pub enum Upcall {
         /// The exit code.
         code: u64,
     },
+    /// The kernel invalidated send endpoint `ep` of the activity: the
+    /// receive gate it sent to is gone (its server ended or revoked it).
+    Invalidated {
+        /// The endpoint.
+        ep: u64,
+    },
 }
 
 impl Upcall {
@@ -31,6 +37,7 @@ impl Upcall {
     pub fn encode(&self) -> [u64; 3] {
         match *self {
             Upcall::Exited { ident, code } => [0, ident, code],
+            Upcall::Invalidated { ep } => [1, ep, 0],
         }
     }
 
@@ -41,7 +48,8 @@ impl Upcall {
                 ident: *ident,
                 code: *code,
             }),
-            [] | [0] | [0, _] => Err(DecodeError::Empty),
+            [1, ep, ..] => Ok(Upcall::Invalidated { ep: *ep }),
+            [] | [0] | [0, _] | [1] => Err(DecodeError::Empty),
             [op, ..] => Err(DecodeError::UnknownOpcode(*op)),
         }
     }
@@ -62,6 +70,8 @@ mod tests {
             ident: 7,
             code: 101,
         };
+        assert_eq!(Upcall::decode(&u.encode()), Ok(u));
+        let u = Upcall::Invalidated { ep: 9 };
         assert_eq!(Upcall::decode(&u.encode()), Ok(u));
         assert!(Upcall::decode(&[]).is_err());
         assert!(Upcall::decode(&[0, 1]).is_err());

@@ -118,7 +118,9 @@ impl Handler for System {
         self.fs.message(env, srv, m)
     }
     fn upcall(&mut self, env: &Env<'_>, _srv: &Server, up: Upcall) -> bool {
-        let Upcall::Exited { ident, code } = up;
+        let Upcall::Exited { ident, code } = up else {
+            return true;
+        };
         if ident == HOST {
             self.running.remove(&ident);
             env.tile.print("root: the host tile is done\n");

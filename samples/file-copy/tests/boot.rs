@@ -259,3 +259,78 @@ fn a_pipe_carries_odd_chunks_from_writer_to_reader() {
         );
     }
 }
+
+#[test]
+fn a_client_naming_a_memory_endpoint_it_did_not_delegate_is_refused() {
+    use board_host::{HostError, HostFiles};
+    use kif::syscall::msg;
+    // No programs: root serves files until the host is done.
+    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+    let plan = RootPlan {
+        entries: vec![],
+        host_sessions: vec![FILES],
+    };
+    let args = plan.to_args();
+    board
+        .boot_with_root(
+            &image("tilekit-kernel"),
+            (
+                ROOT,
+                &image("tilekit-root"),
+                args.iter().map(String::as_str).collect(),
+            ),
+            &[],
+        )
+        .unwrap();
+    let give_up = std::time::Instant::now() + Duration::from_secs(10);
+    let files = loop {
+        match HostFiles::new(board.host_syscalls().unwrap(), kif::plan::SESSION_SELS) {
+            Ok(f) => break f,
+            Err(HostError::Syscall { .. } | HostError::Tcu { .. })
+                if std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let open = |ep| file_proto::Request::Open {
+        flags: file_proto::flags::WRITE | file_proto::flags::CREATE,
+        ep,
+        path: "/x",
+    };
+    // An endpoint number the host never delegated.
+    let e = files
+        .request(open(files.ep_index() + 5))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("invalid argument"), "{e}");
+    // Something delegated as an endpoint that is not one (the host's send
+    // gate at selector 40): the server cannot configure it.
+    let d = msg::ExchangeSess {
+        sess: kif::plan::SESSION_SELS,
+        own_start: kif::CapSel(40),
+        count: 1,
+        obtain: false,
+        arg0: file_proto::session::DELEGATE_EP,
+        arg1: 0,
+    };
+    let [_, bogus] = files.syscalls().call(&d.encode()).unwrap();
+    let [fd, _, _] = files.request(open(bogus)).unwrap();
+    let e = files
+        .request(file_proto::Request::NextOut { fd })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("memory endpoint could not be configured"), "{e}");
+    // The proper endpoint still works.
+    files.put("/y", b"fine", &mut |_| {}).unwrap();
+    assert_eq!(files.get("/y", &mut |_| {}).unwrap(), b"fine");
+    files.syscalls().exit(0).unwrap();
+    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        (r.cu, r.exit_code),
+        (Ok(CuState::Exited), 0),
+        "{}",
+        r.printed
+    );
+}

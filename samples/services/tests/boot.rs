@@ -251,3 +251,34 @@ fn a_service_that_never_answers_stalls_only_its_own_clients() {
     let done = |t: TileId| kernel.find(&format!("on {t} exited")).unwrap();
     assert!(done(tile(4)) < done(tile(3)), "{kernel}");
 }
+
+#[test]
+fn a_server_that_ends_with_a_message_unanswered_leaves_no_client_hanging() {
+    let plan = RootPlan {
+        entries: vec![entry(true, &[]), entry(false, &[0])],
+        host_sessions: vec![],
+    };
+    let board = boot(
+        &[("echo-srv", vec!["die"]), ("echo-client", vec!["anyone?"])],
+        &plan,
+    );
+    // The client sent, the server ended without answering: the kernel
+    // invalidated the client's send endpoint and told it by upcall.
+    let v = board.wait(tile(1), Duration::from_secs(30)).unwrap();
+    assert_eq!(v.exit_code, 4, "{}", v.printed);
+    assert!(
+        v.printed
+            .contains("echo-client: the server is gone; no answer will come"),
+        "{}",
+        v.printed
+    );
+    let s = board.wait(tile(0), Duration::from_secs(30)).unwrap();
+    assert_eq!(s.exit_code, 7, "{}", s.printed);
+    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        (r.cu, r.exit_code),
+        (Ok(CuState::Exited), 4),
+        "{}",
+        r.printed
+    );
+}

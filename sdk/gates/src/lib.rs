@@ -15,7 +15,11 @@
 
 pub mod server;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+use kif::upcall::Upcall;
+use tile_runtime::tcu_mmio::ep::EpConfig;
 
 use kif::CapSel;
 use tile_runtime::Tile;
@@ -33,6 +37,9 @@ pub enum GateError {
     Tcu(tile_runtime::tcu_mmio::Code),
     /// Local memory is used up.
     NoMemory,
+    /// The receiver is gone (the kernel invalidated the send endpoint:
+    /// its server ended) — no answer will come.
+    Gone,
 }
 
 impl From<SyscallError> for GateError {
@@ -47,6 +54,9 @@ impl std::fmt::Display for GateError {
             GateError::Syscall(e) => e.fmt(f),
             GateError::Tcu(c) => write!(f, "the TCU refused: {c}"),
             GateError::NoMemory => f.write_str("the tile's local memory is used up"),
+            GateError::Gone => {
+                f.write_str("the receiver is gone (its server ended); no answer will come")
+            }
         }
     }
 }
@@ -66,6 +76,8 @@ pub struct Env<'t> {
     pub sys: Syscalls<'t>,
     next_sel: Cell<u64>,
     next_mem: Cell<u64>,
+    /// Upcalls taken while waiting for something else.
+    upcalls: RefCell<VecDeque<Upcall>>,
 }
 
 impl<'t> Env<'t> {
@@ -76,6 +88,21 @@ impl<'t> Env<'t> {
             sys: Syscalls::new(tile),
             next_sel: Cell::new(FIRST_SEL),
             next_mem: Cell::new(STAGE + STAGE_SIZE),
+            upcalls: RefCell::new(VecDeque::new()),
+        }
+    }
+
+    /// The next upcall of the kernel, if any (those taken while a call
+    /// waited first).
+    pub fn upcall(&self) -> Option<Upcall> {
+        let queued = self.upcalls.borrow_mut().pop_front();
+        queued.or_else(|| self.sys.upcall())
+    }
+
+    /// Takes the unread upcalls into the queue (so SLEEP blocks again).
+    fn take_upcalls(&self) {
+        while let Some(u) = self.sys.upcall() {
+            self.upcalls.borrow_mut().push_back(u);
         }
     }
 
@@ -248,12 +275,25 @@ impl SendGate {
     }
 
     /// Sends `data` and waits for the answer on `reply` (which must have
-    /// no other message outstanding); the answer's slot is freed.
+    /// no other message outstanding); the answer's slot is freed. If the
+    /// receiver goes meanwhile — its server ends — the kernel invalidates
+    /// this endpoint and says so by upcall: the wait ends with
+    /// [`GateError::Gone`] instead of lasting for ever.
     pub fn call(&self, env: &Env<'_>, data: &[u8], reply: &RecvGate) -> Result<Vec<u8>, GateError> {
         self.send(env, data, Some(reply))?;
-        let m = reply.wait(env)?;
-        reply.ack(env, &m);
-        Ok(m.payload)
+        let tcu = env.tile.tcu();
+        loop {
+            if let Some(m) = reply.fetch(env) {
+                reply.ack(env, &m);
+                return Ok(m.payload);
+            }
+            env.take_upcalls();
+            if !matches!(tcu.ep_config(self.ep), Ok(EpConfig::Send(_))) {
+                return Err(GateError::Gone);
+            }
+            // Any message wakes it: the answer, or the kernel's upcall.
+            tcu.sleep(EpId::INVALID).map_err(GateError::Tcu)?;
+        }
     }
 }
 

@@ -119,7 +119,7 @@ impl Server {
                 let answer = self.request(env, h, &m);
                 self.service.reply_words(env, &m, &answer);
             }
-            while let Some(up) = env.sys.upcall() {
+            while let Some(up) = env.upcall() {
                 busy = true;
                 if !h.upcall(env, self, up) {
                     return;

@@ -1,25 +1,29 @@
 //! echo-client: uses the session root gave it (the first, at
 //! `kif::plan::SESSION_SELS`): obtains a send gate over it, sends its
 //! arguments as a message and prints the answer. Exits 0 on an answer, 3
-//! when the server does not answer in time, 2 on other errors.
+//! when the server does not answer the exchange in time, 4 when the server
+//! ended while the message waited for its answer, 2 on other errors.
 #![forbid(unsafe_code)]
 
-use kif::{CapRange, CapSel, Code};
-use services::RecvGate;
-use tile_runtime::tcu_mmio::{Label, LocalAddr};
-use tile_syscalls::{SyscallError, Syscalls};
+use kif::{CapRange, Code};
+use tile_gates::{Env, GateError, RecvGate, SendGate};
+use tile_syscalls::SyscallError;
 
 fn main() {
     tile_runtime::run(|tile| {
-        let sys = Syscalls::new(tile);
-        match talk(tile, &sys) {
+        let env = Env::new(tile);
+        match talk(&env) {
             Ok(answer) => {
                 tile.print(&format!("echo-client: {answer}\n"));
                 0
             }
-            Err(SyscallError::Kernel(Code::Timeout)) => {
+            Err(GateError::Syscall(SyscallError::Kernel(Code::Timeout))) => {
                 tile.print("echo-client: the server did not answer in time (TIMEOUT)\n");
                 3
+            }
+            Err(GateError::Gone) => {
+                tile.print("echo-client: the server is gone; no answer will come\n");
+                4
             }
             Err(e) => {
                 tile.print(&format!("echo-client: {e}\n"));
@@ -29,31 +33,14 @@ fn main() {
     })
 }
 
-fn talk(tile: &tile_runtime::Tile, sys: &Syscalls<'_>) -> Result<String, SyscallError> {
-    let sess = kif::plan::SESSION_SELS;
-    let sgate = CapSel(40);
-    sys.exchange_sess(sess, CapRange::one(sgate), true, [0, 0])?;
+fn talk(env: &Env<'_>) -> Result<String, GateError> {
+    let sgate = env.sel();
+    env.sys
+        .exchange_sess(kif::plan::SESSION_SELS, CapRange::one(sgate), true, [0, 0])?;
     // Where answers arrive: one slot of 256 bytes.
-    let replies = RecvGate::new(sys, CapSel(41), 8, 8, 0x2000)?;
-    let sep = CapSel(43);
-    let ep = sys.alloc_ep(sep, 0)?;
-    sys.activate(sep, sgate, 0)?;
-    let text = tile.args().join(" ");
-    tile.write_mem(LocalAddr(0x3000), text.as_bytes());
-    let tcu = tile.tcu();
-    tcu.send(
-        ep,
-        LocalAddr(0x3000),
-        text.len() as u64,
-        replies.ep,
-        Label(0),
-    )
-    .map_err(SyscallError::Tcu)?;
-    loop {
-        tcu.sleep(replies.ep).map_err(SyscallError::Tcu)?;
-        if let Some(m) = replies.fetch(tile) {
-            let _ = tcu.ack_msg(replies.ep, m.off);
-            return Ok(String::from_utf8_lossy(&m.payload).into_owned());
-        }
-    }
+    let replies = RecvGate::new(env, 8, 8)?;
+    let sgate = SendGate::activate(env, sgate)?;
+    let text = env.tile.args().join(" ");
+    let answer = sgate.call(env, text.as_bytes(), &replies)?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
 }

@@ -1,5 +1,6 @@
 //! echo-srv: a service whose sessions each obtain a send gate; messages on
-//! it come back upper-cased, prefixed with the session's ident.
+//! it come back upper-cased, prefixed with the session's ident. With
+//! `echo-srv die` it ends (exit 7) at the first message, unanswered.
 #![forbid(unsafe_code)]
 
 use kif::CapSel;
@@ -15,7 +16,7 @@ fn main() {
     tile_runtime::run(|tile| {
         let sys = Syscalls::new(tile);
         match serve(tile, &sys) {
-            Ok(()) => 0,
+            Ok(code) => code,
             Err(e) => {
                 tile.print(&format!("echo-srv: {e}\n"));
                 1
@@ -24,7 +25,7 @@ fn main() {
     })
 }
 
-fn serve(tile: &tile_runtime::Tile, sys: &Syscalls<'_>) -> Result<(), SyscallError> {
+fn serve(tile: &tile_runtime::Tile, sys: &Syscalls<'_>) -> Result<i32, SyscallError> {
     let srv = Service::create(sys, CapSel(20), 0x2000)?;
     // Clients' messages: 8 slots of 256 bytes.
     let msgs = RecvGate::new(sys, CapSel(22), 11, 8, 0x4000)?;
@@ -72,6 +73,10 @@ fn serve(tile: &tile_runtime::Tile, sys: &Syscalls<'_>) -> Result<(), SyscallErr
             srv.gate.reply_words(tile, &m, &answer);
         }
         while let Some(m) = msgs.fetch(tile) {
+            if tile.args().first().is_some_and(|a| a == "die") {
+                tile.print("echo-srv: ending with a message unanswered\n");
+                return Ok(7);
+            }
             let text = String::from_utf8_lossy(&m.payload).to_uppercase();
             let out = format!("[{}] {text}", m.header.label.0);
             msgs.reply(tile, &m, out.as_bytes());
