@@ -5,7 +5,7 @@
 //! send gate for requests and delegates a memory endpoint the server will
 //! point at file data. A [`File`] implements `std::io::Read`, `Write` and
 //! `Seek`: reading asks for the next piece (`NextIn`), then READs it
-//! through the endpoint into local memory, 64 KiB at a time; writing asks
+//! through the endpoint into local memory, 1 MiB at a time; writing asks
 //! for space (`NextOut`) and WRITEs into it; a partly used piece is
 //! committed (`Commit`) on `flush`, `seek` and close. The data never
 //! travels in messages.
@@ -22,8 +22,9 @@ use tile_runtime::tcu_mmio::LocalAddr;
 
 pub use file_proto::flags;
 
-/// Bytes moved per READ/WRITE (the staging buffer in local memory).
-pub const STAGING: u64 = 64 << 10;
+/// Bytes moved per READ/WRITE (the staging buffer in local memory): large
+/// commands, since every TCU command costs a round trip to the TCU.
+pub const STAGING: u64 = 1 << 20;
 
 /// Why a file operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

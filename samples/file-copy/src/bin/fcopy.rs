@@ -7,6 +7,9 @@
 //! fcopy sum PATH [CHUNK]              print "PATH: N bytes, fnv HASH"
 //! fcopy ls DIR                        list a directory
 //! fcopy mkpipe PATH SIZE              create a pipe with a SIZE-byte ring
+//! fcopy fill PATH BYTES [CHUNK]       write BYTES zeros (benchmarks)
+//! fcopy time PATH [CHUNK]             read PATH to its end; print the time
+//!                                     from the first byte to the end
 //! ```
 //!
 //! Any command may be preceded by `--after MARK` (wait until directory
@@ -128,6 +131,36 @@ fn run(env: &Env<'_>) -> Result<(), String> {
             env.tile
                 .print(&format!("fcopy: {path}: {total} bytes, fnv {h:016x}\n"));
         }
+        Some("fill") => {
+            let path = args.get(1).ok_or("missing PATH")?;
+            let (n, chunk) = (num(2, "BYTES")?, chunk(3));
+            let mut f = fs.open(path, flags::WRITE | flags::CREATE).map_err(e)?;
+            let buf = vec![0u8; chunk.min(4 << 20)];
+            let mut left = n;
+            while left > 0 {
+                let k = (buf.len() as u64).min(left) as usize;
+                f.write_all(&buf[..k]).map_err(|e| e.to_string())?;
+                left -= k as u64;
+            }
+            f.close().map_err(e)?;
+        }
+        Some("time") => {
+            let path = args.get(1).ok_or("missing PATH")?;
+            let mut f = fs.open(path, flags::READ).map_err(e)?;
+            let mut buf = vec![0u8; chunk(2).min(4 << 20)];
+            let (mut total, mut first) = (0u64, None);
+            loop {
+                let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+                if n == 0 {
+                    break;
+                }
+                first.get_or_insert_with(Instant::now);
+                total += n as u64;
+            }
+            let ns = first.map_or(0, |t| t.elapsed().as_nanos());
+            env.tile
+                .print(&format!("fcopy: time {path}: {total} bytes in {ns} ns\n"));
+        }
         Some("mkpipe") => {
             let path = args.get(1).ok_or("missing PATH")?;
             fs.mkpipe(path, num(2, "SIZE")?).map_err(e)?;
@@ -140,7 +173,8 @@ fn run(env: &Env<'_>) -> Result<(), String> {
         }
         _ => {
             return Err(
-                "usage: fcopy [--after MARK] gen|copy|sum|ls|mkpipe … [--mark MARK]".into(),
+                "usage: fcopy [--after MARK] gen|copy|sum|ls|mkpipe|fill|time … [--mark MARK]"
+                    .into(),
             );
         }
     }
