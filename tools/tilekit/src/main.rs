@@ -10,6 +10,8 @@
 #![forbid(unsafe_code)]
 
 mod board;
+mod completions;
+mod doctor;
 mod dump;
 mod exit;
 mod images;
@@ -22,7 +24,7 @@ mod up;
 
 use std::process::ExitCode;
 
-use clap::{ArgAction, Parser, Subcommand};
+use clap::{ArgAction, CommandFactory, Parser, Subcommand};
 
 /// Describe, bring up and test TCU boards — simulated or on PCIe.
 #[derive(Parser, Debug)]
@@ -56,6 +58,10 @@ enum Command {
     Run(run::Args),
     /// Bring a board up as its board file's boot: section says, and follow it.
     Up(up::Args),
+    /// Check what this machine offers (sandbox, shared memory, VFIO), with the fix for each gap.
+    Doctor(doctor::Args),
+    /// Print a shell's completion script.
+    Completions(completions::Args),
 }
 
 fn init_logging(verbose: u8, quiet: u8) {
@@ -86,6 +92,8 @@ fn main() -> ExitCode {
         Command::Dump(args) => dump::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Up(args) => up::run(&args),
+        Command::Doctor(args) => Ok(doctor::run(&args)),
+        Command::Completions(args) => Ok(completions::run(&args, &mut Cli::command())),
     };
     match result {
         Ok(code) => code.into(),

@@ -725,3 +725,45 @@ fn run_puts_files_the_program_copies_and_gets_them_back() {
         "{stderr}"
     );
 }
+
+#[test]
+fn doctor_reports_every_check_and_its_json_parses() {
+    let (code, stdout, stderr) = tilekit(&["doctor", "--json"]);
+    assert!(code == 0 || code == 3, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["/dev/shm", "seccomp", "landlock", "user namespaces", "vfio"]
+    );
+    for c in v.as_array().unwrap() {
+        let state = c["state"].as_str().unwrap();
+        assert!(["ok", "missing", "note"].contains(&state), "{c}");
+        assert!(
+            !c["fix"].as_str().unwrap().is_empty(),
+            "every check has its fix"
+        );
+    }
+    let (code, stdout, _) = tilekit(&["doctor"]);
+    assert!(code == 0 || code == 3);
+    assert!(stdout.contains("seccomp"), "{stdout}");
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, stdout, stderr) = tilekit(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(
+            stdout.contains("doctor") && stdout.contains("run"),
+            "{shell}"
+        );
+    }
+    let (code, _, stderr) = tilekit(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "{stderr}");
+}
