@@ -47,6 +47,7 @@ pub const TARGETS: &[&str] = &[
     "tile_image",
     "tcu_words",
     "kif_syscall",
+    "file_proto",
 ];
 
 /// One target's run.
