@@ -110,6 +110,11 @@ impl<'b> HostFiles<'b> {
     }
 
     fn call(&self, what: &str, r: Request<'_>) -> Result<[u64; 3], HostError> {
+        self.call_with_tail(what, r).map(|(w, _)| w)
+    }
+
+    /// A request's answer: its words and the bytes after them (a name).
+    fn call_with_tail(&self, what: &str, r: Request<'_>) -> Result<([u64; 3], Vec<u8>), HostError> {
         let mut buf = [0u8; 1 << file_proto::MSG_ORDER];
         let n = r
             .encode(&mut buf)
@@ -119,7 +124,7 @@ impl<'b> HostFiles<'b> {
         let m = t.recv(self.rep, ANSWER)?;
         t.ack(self.rep, &m)?;
         match decode_reply(&m.payload) {
-            Ok(Ok(w)) => Ok(w),
+            Ok(Ok(w)) => Ok((w, m.payload.get(32..).unwrap_or_default().to_vec())),
             Ok(Err(e)) => Err(fs_err(what, e)),
             Err(_) => Err(HostError::Files(format!(
                 "{what}: the file server's answer is not a file-protocol reply"
@@ -194,6 +199,35 @@ impl<'b> HostFiles<'b> {
     pub fn stat(&self, path: &str) -> Result<(u64, bool), HostError> {
         let [size, kind, _] = self.call(&format!("stat {path}"), Request::Stat { path })?;
         Ok((size, kind == file_proto::FileKind::Dir as u64))
+    }
+
+    /// Removes `path` (a file nobody has open, or an empty directory).
+    pub fn unlink(&self, path: &str) -> Result<(), HostError> {
+        self.call(&format!("removing {path}"), Request::Unlink { path })
+            .map(drop)
+    }
+
+    /// The entries of directory `path`: (name, is a directory, size).
+    pub fn read_dir(&self, path: &str) -> Result<Vec<(String, bool, u64)>, HostError> {
+        let what = format!("ls {path}");
+        if !self.stat(path)?.1 {
+            return Err(fs_err(&what, file_proto::Error::NotDir));
+        }
+        let mut out = Vec::new();
+        for index in 0.. {
+            match self.call_with_tail(&what, Request::ReadDir { index, path }) {
+                Ok(([kind, size, len], name)) => {
+                    let name = name.get(..len as usize).unwrap_or_default();
+                    let dir = kind == file_proto::FileKind::Dir as u64;
+                    out.push((String::from_utf8_lossy(name).into_owned(), dir, size));
+                }
+                Err(HostError::Files(m)) if m.ends_with(file_proto::Error::NoEntry.describe()) => {
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// Creates directory `path` and its parents (existing ones are fine).

@@ -11,6 +11,7 @@
 
 mod board;
 mod completions;
+mod console;
 mod doctor;
 mod dump;
 mod exit;

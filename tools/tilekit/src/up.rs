@@ -4,7 +4,9 @@
 //! `kif::plan`) — and follows their output and root's, each line prefixed
 //! with its tile, until root has ended (after every program that does not
 //! serve; it stops the servers). Exits with the first non-zero exit code
-//! of a program that does not serve (0 if all succeeded).
+//! of a program that does not serve (0 if all succeeded). With
+//! `--console` it also reads commands on stdin and runs them with the host
+//! tile's session of the file system (`crate::console`).
 
 use std::io::Write as _;
 use std::time::{Duration, Instant};
@@ -22,9 +24,15 @@ use crate::open::{BoardArgs, report};
 pub struct Args {
     #[command(flatten)]
     board: BoardArgs,
-    /// Stop the programs and fail after this many seconds.
+    /// Stop the programs and fail after this many seconds (not with
+    /// `--console`).
     #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     timeout: f64,
+    /// Stay attached as the host tile's console: commands on stdin (`help`)
+    /// work on the board's file system through the host's session; `quit`
+    /// or the end of input lets root end.
+    #[arg(long)]
+    console: bool,
 }
 
 /// The board file that describes the board.
@@ -79,7 +87,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             return Ok(Exit::Failed);
         }
     };
-    if desc.boot.is_empty() {
+    if desc.boot.is_empty() && !args.console {
         eprintln!(
             "error: board `{}` has no boot: section; add one (e.g. `boot: [{{ program: hello, tile: 2, args: [world] }}]`) or use `tilekit run PROGRAM`",
             desc.name
@@ -128,7 +136,11 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             )
         })
         .collect();
-    let plan = root_plan(&desc);
+    let mut plan = root_plan(&desc);
+    if args.console && !plan.host_sessions.contains(&kif::plan::FILES) {
+        plan.host_sessions.push(kif::plan::FILES);
+    }
+    let host_fs = plan.host_sessions.contains(&kif::plan::FILES);
     let plan_args = plan.to_args();
     let root_args: Vec<&str> = plan_args.iter().map(String::as_str).collect();
     let t0 = Instant::now();
@@ -141,6 +153,25 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         apps.len()
     );
     let deadline = t0 + Duration::from_secs_f64(args.timeout.max(0.0));
+    // The host's file client: for the console, and to say "done" (root
+    // waits for a host that has a session of its file service).
+    let files = if host_fs {
+        match crate::transfer::host_files(&board) {
+            Ok(f) => Some(f),
+            Err(e) => return Ok(report(e)),
+        }
+    } else {
+        None
+    };
+    let lines = args.console.then(crate::console::stdin_lines);
+    if args.console {
+        eprintln!(
+            "tilekit: console on {} ({})",
+            desc.name,
+            crate::console::HELP
+        );
+    }
+    let mut host_done = false;
     // Root's lines too (sessions given, programs' exits); it ends last.
     let followed: Vec<TileId> = used.iter().copied().chain([root_tile]).collect();
     let mut heads = vec![0u64; followed.len()];
@@ -148,6 +179,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut stdout = std::io::stdout();
     loop {
         let mut running = 0;
+        let mut programs = 0;
         for (k, tile) in followed.iter().enumerate() {
             let (bytes, h, _) = board
                 .output_since(*tile, heads[k])
@@ -160,13 +192,39 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             }
             // A server stopped by root is done; root itself is running
             // until it has exited.
+            let serves = desc.boot.get(k).is_some_and(|b| b.serves.is_some());
             match board.cu_state(*tile).map_err(anyhow::Error::from)? {
-                Ok(CuState::Running) => running += 1,
+                Ok(CuState::Running) => {
+                    running += 1;
+                    programs += usize::from(*tile != root_tile && !serves);
+                }
                 Ok(CuState::Stopped) if *tile == root_tile => running += 1,
                 _ => {}
             }
         }
         let _ = stdout.flush();
+        let mut quit = !args.console && programs == 0;
+        if let (Some(rx), Some(f)) = (&lines, &files) {
+            while let Ok(line) = rx.try_recv() {
+                match line {
+                    crate::console::Line::Command(c) => match crate::console::execute(f, &c) {
+                        Ok(out) => {
+                            let _ = write!(stdout, "{out}");
+                            let _ = stdout.flush();
+                        }
+                        Err(e) => eprintln!("error: {e}"),
+                    },
+                    crate::console::Line::Quit => quit = true,
+                }
+            }
+        }
+        // The host is done: root may end (after its programs).
+        if quit && !host_done {
+            if let Some(f) = &files {
+                let _ = f.syscalls().exit(0);
+            }
+            host_done = true;
+        }
         if running == 0 {
             break;
         }
@@ -174,7 +232,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             eprintln!("error: {why}");
             return Ok(Exit::Failed);
         }
-        if Instant::now() >= deadline {
+        if !args.console && Instant::now() >= deadline {
             eprintln!(
                 "error: the boot programs did not all end within {:.1} s",
                 args.timeout

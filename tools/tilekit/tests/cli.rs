@@ -767,3 +767,50 @@ fn completions_for_every_shell() {
     let (code, _, stderr) = tilekit(&["completions", "tcsh"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn up_console_works_on_the_board_file_system() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("note.txt");
+    std::fs::write(&local, "from the host\n").unwrap();
+    let back = dir.path().join("back/note.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tilekit"))
+        .args(["up", "--console"])
+        .env_remove("TILEKIT_BOARD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = format!(
+        "mkdir /d\nput {} /d/note.txt\nls /d\ncat /d/note.txt\nget /d/note.txt {}\nrm /d/missing\nbogus\nquit\n",
+        local.display(),
+        back.display()
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("file           14 note.txt"), "{stdout}");
+    assert!(stdout.contains("from the host"), "{stdout}");
+    assert!(
+        stdout.contains("[C0T01] root: the host tile is done"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), "from the host\n");
+    assert!(
+        stderr.contains("error: removing /d/missing: no such file or directory"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: `bogus`: not a command"), "{stderr}");
+}
