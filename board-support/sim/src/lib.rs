@@ -657,6 +657,16 @@ impl Sim {
         }
     }
 
+    /// Makes `tile`'s program wait at its entry (before `main`) until
+    /// released with `hold = false` — time to attach a debugger
+    /// (`tilekit run --stop-at-entry`).
+    pub fn hold_at_entry(&self, tile: TileId, hold: bool) -> Result<(), SimError> {
+        let i = self.idx(tile)?;
+        let t = &self.shared.tiles[i];
+        t.shm.store(t.base + abi::HOLD_AT_ENTRY, u64::from(hold));
+        Ok(())
+    }
+
     /// The process id of `tile`'s program while it runs.
     pub fn pid(&self, tile: TileId) -> Option<u32> {
         self.idx(tile).ok().and_then(|i| lock(&self.shared).pids[i])

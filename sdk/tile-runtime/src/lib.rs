@@ -35,7 +35,14 @@ pub struct Tile {
 impl Tile {
     /// Attaches to the simulated platform.
     pub fn attach() -> Result<Self, sim::AttachError> {
-        let regs = sim::SimRegs::new(sim::Mapping::attach()?);
+        let mapping = sim::Mapping::attach()?;
+        // `run --stop-at-entry`: wait here, before anything of the
+        // program runs, until the debugger is attached and the host lets
+        // the tile go.
+        while mapping.load(tile_sim_abi::HOLD_AT_ENTRY) != 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let regs = sim::SimRegs::new(mapping);
         let layout = Layout::new(regs.eps())
             .map_err(|e| sim::AttachError(format!("bad endpoint count from the board: {e}")))?;
         Ok(Self {

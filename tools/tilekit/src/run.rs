@@ -38,6 +38,11 @@ pub struct Args {
     /// program starts (parent directories created); repeatable.
     #[arg(long = "put", value_name = "LOCAL=REMOTE", value_parser = crate::transfer::parse_put)]
     put: Vec<crate::transfer::Pair>,
+    /// Make the program wait at its entry (before `main`) and print how to
+    /// attach a debugger to it; Enter lets it run. Needs a board simulated
+    /// in this process.
+    #[arg(long)]
+    stop_at_entry: bool,
     /// Get a file of the board's file system after the program ended
     /// (parent folders created); repeatable.
     #[arg(long = "get", value_name = "REMOTE=LOCAL", value_parser = crate::transfer::parse_get)]
@@ -127,6 +132,12 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     };
     let transfers = !args.put.is_empty() || !args.get.is_empty();
     let has_host = board.rom().tiles.iter().any(|t| t.kind == TileKind::Host);
+    if args.stop_at_entry && (root.is_none() || !has_host || board.local_sim().is_none()) {
+        eprintln!(
+            "error: --stop-at-entry needs a board simulated in this process (no sim:/pcie: URI) with a host tile and two cores or more, without --bare"
+        );
+        return Ok(Exit::Usage);
+    }
     if transfers && (root.is_none() || !has_host) {
         eprintln!(
             "error: --put/--get need the kernel with root and a host tile: a board with a host tile and two cores or more, without --bare"
@@ -139,7 +150,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         entries: vec![kif::plan::PlanEntry {
             serves: false,
             sessions: vec![kif::plan::FILES],
-            host_starts: !args.put.is_empty(),
+            host_starts: !args.put.is_empty() || args.stop_at_entry,
         }],
         host_sessions: if transfers {
             vec![kif::plan::FILES]
@@ -160,10 +171,20 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         (Some(k), Some((rt, r))) => board
             .boot_with_root(k, (*rt, r, root_args), &[(tile, &image, argv.clone())])
             .and_then(|_| {
+                if args.stop_at_entry {
+                    hold(&board, tile, true)?;
+                }
                 if !args.put.is_empty() {
                     host_files = Some(put_and_start(&board, &args.put)?);
+                } else if args.stop_at_entry {
+                    start_held(&board)?;
                 }
-                wait_started(&board, tile)
+                wait_started(&board, tile)?;
+                if args.stop_at_entry {
+                    debugger(&board, tile, &path);
+                    hold(&board, tile, false)?;
+                }
+                Ok(())
             }),
         (Some(k), None) => board
             .boot(k, &[(tile, &image, argv.clone())])
@@ -290,6 +311,85 @@ fn finish(
         Ok(CuState::Exited | CuState::Crashed) => Exit::Program(code),
         _ => Exit::Failed,
     }
+}
+
+/// Holds (or releases) `tile`'s program at its entry.
+fn hold(
+    board: &board_host::Board,
+    tile: tcu_mmio::TileId,
+    on: bool,
+) -> Result<(), board_host::HostError> {
+    match board.local_sim() {
+        Some(sim) => sim
+            .hold_at_entry(tile, on)
+            .map_err(board_host::HostError::from),
+        None => Ok(()),
+    }
+}
+
+/// Starts the program root handed the host (once root has handed it).
+fn start_held(board: &board_host::Board) -> Result<(), board_host::HostError> {
+    use board_host::HostError;
+    let start = kif::syscall::msg::ActCtrl {
+        act: kif::plan::HOST_ACTS,
+        start: true,
+    };
+    let give_up = Instant::now() + Duration::from_secs(10);
+    loop {
+        match board.host_syscalls()?.call(&start.encode()) {
+            Err(
+                HostError::Syscall {
+                    code: kif::Code::NoCap,
+                    ..
+                }
+                | HostError::Tcu {
+                    code: tcu_mmio::Code::NoSep | tcu_mmio::Code::ForeignEp,
+                    ..
+                },
+            ) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(5)),
+            r => return r.map(drop),
+        }
+    }
+}
+
+/// The process whose tile descriptor (fd 3) is `tile`'s memory
+/// (`memfd:tilekit-C0T02`), found through /proc.
+fn tile_process(tile: tcu_mmio::TileId) -> Option<u32> {
+    let want = format!("/memfd:tilekit-{tile}");
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let link = std::fs::read_link(e.path().join("fd/3")).ok()?;
+        link.to_string_lossy().starts_with(&want).then_some(pid)
+    })
+}
+
+/// Says how to attach a debugger to the held program and waits for Enter.
+fn debugger(board: &board_host::Board, tile: tcu_mmio::TileId, image: &std::path::Path) {
+    // The compute unit is on; its process may take a moment to exist.
+    let give_up = Instant::now() + Duration::from_secs(5);
+    let pid = loop {
+        let pid = board
+            .local_sim()
+            .and_then(|s| s.pid(tile))
+            .or_else(|| tile_process(tile));
+        if pid.is_some() || Instant::now() >= give_up {
+            break pid;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let pid = pid.map_or_else(|| "?".to_owned(), |p| p.to_string());
+    eprintln!(
+        "tilekit: {tile} waits at the entry of {} (process {pid}).
+  Attach a debugger from another terminal:
+    gdb -p {pid} {}        (or: rust-gdb …; lldb -p {pid})
+  then set breakpoints and `continue`. Attaching needs ptrace rights over
+  this process: run gdb as root, or `sudo sysctl kernel.yama.ptrace_scope=0`.
+  Press Enter here to let the program run.",
+        image.display(),
+        image.display()
+    );
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
 }
 
 /// Puts the files, then starts the program root handed the host.
