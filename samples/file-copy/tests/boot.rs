@@ -23,10 +23,11 @@ fn image(name: &str) -> Vec<u8> {
     })
 }
 
-/// Boots `fcopy` with each of `runs` (its arguments) on tiles 2, 3, …,
-/// each with a session of root's file service; waits for all and returns
-/// what each printed.
-fn fcopy(runs: &[Vec<&str>]) -> Vec<String> {
+/// The demo board booted with the kernel, root and `fcopy` with each of
+/// `runs` on tiles 2, 3, …, each with a session of root's file service
+/// (the host starts them, with `host_starts`; the host gets a session too,
+/// with `host_fs`). Returns the board and the programs' tiles.
+fn boot(runs: &[Vec<&str>], host_starts: bool, host_fs: bool) -> (Board, Vec<TileId>) {
     let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
     let plan = RootPlan {
         entries: runs
@@ -34,10 +35,10 @@ fn fcopy(runs: &[Vec<&str>]) -> Vec<String> {
             .map(|_| PlanEntry {
                 serves: false,
                 sessions: vec![FILES],
-                host_starts: false,
+                host_starts,
             })
             .collect(),
-        host_sessions: vec![],
+        host_sessions: if host_fs { vec![FILES] } else { vec![] },
     };
     let img = image("fcopy");
     let apps: Vec<(TileId, &[u8], Vec<&str>)> = runs
@@ -57,8 +58,34 @@ fn fcopy(runs: &[Vec<&str>]) -> Vec<String> {
             &apps,
         )
         .unwrap();
+    let tiles = apps.iter().map(|a| a.0).collect();
+    (board, tiles)
+}
+
+/// The host's file client, once root has given the host its session.
+fn host_files(board: &Board) -> board_host::HostFiles<'_> {
+    use board_host::{HostError, HostFiles};
+    let give_up = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match HostFiles::new(board.host_syscalls().unwrap(), kif::plan::SESSION_SELS) {
+            Ok(f) => return f,
+            Err(HostError::Syscall { .. } | HostError::Tcu { .. })
+                if std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// Boots `fcopy` with each of `runs` (its arguments) on tiles 2, 3, …,
+/// each with a session of root's file service; waits for all and returns
+/// what each printed.
+fn fcopy(runs: &[Vec<&str>]) -> Vec<String> {
+    let (board, apps) = boot(runs, false, false);
     let mut out = Vec::new();
-    for (t, _, _) in &apps {
+    for t in &apps {
         let v = board.wait(*t, Duration::from_secs(120)).unwrap();
         let root = board.output(ROOT).unwrap();
         assert_eq!(
@@ -126,50 +153,8 @@ fn odd_chunk_sizes_and_lengths_arrive_intact() {
 /// Boots `fcopy` runs that the host starts after it has put `input` at
 /// `/in.bin`; waits for the last run and returns `/out.bin`.
 fn through_the_host(runs: &[Vec<&str>], input: &[u8]) -> Vec<u8> {
-    use board_host::{HostError, HostFiles};
-    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-    let plan = RootPlan {
-        entries: runs
-            .iter()
-            .map(|_| PlanEntry {
-                serves: false,
-                sessions: vec![FILES],
-                host_starts: true,
-            })
-            .collect(),
-        host_sessions: vec![FILES],
-    };
-    let img = image("fcopy");
-    let apps: Vec<(TileId, &[u8], Vec<&str>)> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (TileId::on_chip0(2 + i as u8), img.as_slice(), a.clone()))
-        .collect();
-    let args = plan.to_args();
-    board
-        .boot_with_root(
-            &image("tilekit-kernel"),
-            (
-                ROOT,
-                &image("tilekit-root"),
-                args.iter().map(String::as_str).collect(),
-            ),
-            &apps,
-        )
-        .unwrap();
-    // The host's session arrives once root has set everything up.
-    let give_up = std::time::Instant::now() + Duration::from_secs(10);
-    let files = loop {
-        match HostFiles::new(board.host_syscalls().unwrap(), kif::plan::SESSION_SELS) {
-            Ok(f) => break f,
-            Err(HostError::Syscall { .. } | HostError::Tcu { .. })
-                if std::time::Instant::now() < give_up =>
-            {
-                std::thread::sleep(Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    };
+    let (board, apps) = boot(runs, true, true);
+    let files = host_files(&board);
     files.put("/in.bin", input, &mut |_| {}).unwrap();
     for k in 0..runs.len() as u64 {
         let start = kif::syscall::msg::ActCtrl {
@@ -178,7 +163,7 @@ fn through_the_host(runs: &[Vec<&str>], input: &[u8]) -> Vec<u8> {
         };
         files.syscalls().call(&start.encode()).unwrap();
     }
-    for (t, _, _) in &apps {
+    for t in &apps {
         let v = board
             .wait(*t, Duration::from_secs(120))
             .unwrap_or_else(|e| panic!("{e}\nroot: {}", board.output(ROOT).unwrap_or_default()));
@@ -262,38 +247,10 @@ fn a_pipe_carries_odd_chunks_from_writer_to_reader() {
 
 #[test]
 fn a_client_naming_a_memory_endpoint_it_did_not_delegate_is_refused() {
-    use board_host::{HostError, HostFiles};
     use kif::syscall::msg;
     // No programs: root serves files until the host is done.
-    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-    let plan = RootPlan {
-        entries: vec![],
-        host_sessions: vec![FILES],
-    };
-    let args = plan.to_args();
-    board
-        .boot_with_root(
-            &image("tilekit-kernel"),
-            (
-                ROOT,
-                &image("tilekit-root"),
-                args.iter().map(String::as_str).collect(),
-            ),
-            &[],
-        )
-        .unwrap();
-    let give_up = std::time::Instant::now() + Duration::from_secs(10);
-    let files = loop {
-        match HostFiles::new(board.host_syscalls().unwrap(), kif::plan::SESSION_SELS) {
-            Ok(f) => break f,
-            Err(HostError::Syscall { .. } | HostError::Tcu { .. })
-                if std::time::Instant::now() < give_up =>
-            {
-                std::thread::sleep(Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    };
+    let (board, _) = boot(&[], false, true);
+    let files = host_files(&board);
     let open = |ep| file_proto::Request::Open {
         flags: file_proto::flags::WRITE | file_proto::flags::CREATE,
         ep,
