@@ -49,6 +49,14 @@ impl<'b> HostSyscalls<'b> {
             .send(eps::SYSCALL_SEND, &bytes, eps::SYSCALL_REPLY, Label(0))
     }
 
+    /// Like [`HostSyscalls::call`], but while the host is not set up yet —
+    /// the kernel has not made the host tile an activity, or root has not
+    /// handed it the capability the syscall names — it tries again, for up
+    /// to `timeout` (boot goes on while the host's tools start).
+    pub fn call_when_ready(&self, words: &[u64], timeout: Duration) -> Result<[u64; 2], HostError> {
+        retry_until_ready(timeout, || self.call(words))
+    }
+
     /// Sends syscall `words` and waits for the answer: the result words.
     pub fn call(&self, words: &[u64]) -> Result<[u64; 2], HostError> {
         let op = words
@@ -70,6 +78,41 @@ impl<'b> HostSyscalls<'b> {
                 op,
                 code: kif::Code::InvMsg,
             }),
+        }
+    }
+}
+
+impl HostError {
+    /// Whether the error means "the host is not set up yet": no syscall
+    /// endpoint (or not yet the host's activity's), or a capability root
+    /// has not handed over yet.
+    pub fn host_not_ready(&self) -> bool {
+        matches!(
+            self,
+            HostError::Syscall {
+                code: kif::Code::NoCap,
+                ..
+            } | HostError::Tcu {
+                code: tcu_mmio::Code::NoSep | tcu_mmio::Code::ForeignEp,
+                ..
+            }
+        )
+    }
+}
+
+/// Runs `f` until it succeeds or fails for another reason than the host
+/// not being set up yet, for up to `timeout`.
+pub(crate) fn retry_until_ready<T>(
+    timeout: Duration,
+    mut f: impl FnMut() -> Result<T, HostError>,
+) -> Result<T, HostError> {
+    let give_up = std::time::Instant::now() + timeout;
+    loop {
+        match f() {
+            Err(e) if e.host_not_ready() && std::time::Instant::now() < give_up => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            r => return r,
         }
     }
 }

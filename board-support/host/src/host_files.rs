@@ -41,6 +41,16 @@ fn fs_err(what: &str, e: file_proto::Error) -> HostError {
 }
 
 impl<'b> HostFiles<'b> {
+    /// The file client over the host's session at `sess`, waiting up to
+    /// `timeout` for root to have handed it over (right after a boot).
+    pub fn when_ready(
+        board: &'b crate::Board,
+        sess: CapSel,
+        timeout: Duration,
+    ) -> Result<Self, HostError> {
+        crate::host_activity::retry_until_ready(timeout, || Self::new(board.host_syscalls()?, sess))
+    }
+
     /// Sets up the file client over the host's session at `sess`.
     pub fn new(sys: HostSyscalls<'b>, sess: CapSel) -> Result<Self, HostError> {
         let x = msg::ExchangeSess {

@@ -64,19 +64,8 @@ fn boot(runs: &[Vec<&str>], host_starts: bool, host_fs: bool) -> (Board, Vec<Til
 
 /// The host's file client, once root has given the host its session.
 fn host_files(board: &Board) -> board_host::HostFiles<'_> {
-    use board_host::{HostError, HostFiles};
-    let give_up = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        match HostFiles::new(board.host_syscalls().unwrap(), kif::plan::SESSION_SELS) {
-            Ok(f) => return f,
-            Err(HostError::Syscall { .. } | HostError::Tcu { .. })
-                if std::time::Instant::now() < give_up =>
-            {
-                std::thread::sleep(Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
+    board_host::HostFiles::when_ready(board, kif::plan::SESSION_SELS, Duration::from_secs(10))
+        .unwrap()
 }
 
 /// Boots `fcopy` with each of `runs` (its arguments) on tiles 2, 3, …,

@@ -329,27 +329,14 @@ fn hold(
 
 /// Starts the program root handed the host (once root has handed it).
 fn start_held(board: &board_host::Board) -> Result<(), board_host::HostError> {
-    use board_host::HostError;
     let start = kif::syscall::msg::ActCtrl {
         act: kif::plan::HOST_ACTS,
         start: true,
     };
-    let give_up = Instant::now() + Duration::from_secs(10);
-    loop {
-        match board.host_syscalls()?.call(&start.encode()) {
-            Err(
-                HostError::Syscall {
-                    code: kif::Code::NoCap,
-                    ..
-                }
-                | HostError::Tcu {
-                    code: tcu_mmio::Code::NoSep | tcu_mmio::Code::ForeignEp,
-                    ..
-                },
-            ) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(5)),
-            r => return r.map(drop),
-        }
-    }
+    board
+        .host_syscalls()?
+        .call_when_ready(&start.encode(), Duration::from_secs(10))
+        .map(drop)
 }
 
 /// The process whose tile descriptor (fd 3) is `tile`'s memory

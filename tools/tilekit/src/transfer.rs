@@ -54,26 +54,7 @@ pub fn parse_get(s: &str) -> Result<Pair, String> {
 
 /// The host's file client, once root has given the host its session.
 pub fn host_files(board: &Board) -> Result<HostFiles<'_>, HostError> {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    loop {
-        let sys = board.host_syscalls()?;
-        match HostFiles::new(sys, kif::plan::SESSION_SELS) {
-            // Not yet: the kernel has not made the host an activity (no
-            // syscall endpoint, or not yet the host's current activity), or
-            // root has not given it its session.
-            Err(
-                HostError::Syscall {
-                    code: kif::Code::NoCap,
-                    ..
-                }
-                | HostError::Tcu {
-                    code: tcu_mmio::Code::NoSep | tcu_mmio::Code::ForeignEp,
-                    ..
-                },
-            ) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(5)),
-            r => return r,
-        }
-    }
+    HostFiles::when_ready(board, kif::plan::SESSION_SELS, Duration::from_secs(10))
 }
 
 /// Puts every pair (remote parent directories created).
