@@ -175,4 +175,11 @@ pub struct BootEntry {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub sessions: Vec<Spanned<String>>,
+    /// The tile (same chip) of the boot entry that starts this program:
+    /// root hands that program the activity instead of starting it (a
+    /// pipeline's filters, say). At most 8 children per parent; a parent
+    /// and its children do not serve.
+    #[serde(default)]
+    #[schemars(with = "Option<u8>")]
+    pub parent: Option<Spanned<u8>>,
 }

@@ -54,6 +54,9 @@ impl Catalog {
                 "stuck-srv",
                 "echo-client",
                 "fcopy",
+                "pipeline",
+                "upcase",
+                "xor",
             ]),
         }
     }
@@ -110,6 +113,8 @@ pub struct Boot {
     pub serves: Option<String>,
     /// Services it gets sessions with, in order.
     pub sessions: Vec<String>,
+    /// The boot entry (index into `BoardDesc::boot`) that starts it.
+    pub parent: Option<usize>,
 }
 
 /// A board that passed every check.
@@ -241,6 +246,66 @@ fn check_services(c: &mut Checker<'_>, board: &Board) {
         }
     }
     check_sessions(c, "the host tile", &board.host_sessions, &served);
+}
+
+/// Most children one boot program gets (`kif::plan::MAX_CHILDREN`).
+const MAX_CHILDREN: usize = 8;
+
+/// `parent:`: names the tile of another boot entry (same chip) that is no
+/// child itself; neither serves; at most [`MAX_CHILDREN`] per parent.
+fn check_parents(c: &mut Checker<'_>, board: &Board, boot: &mut [Boot]) {
+    for (i, b) in board.boot.iter().enumerate() {
+        let Some(p) = &b.parent else { continue };
+        let chip = b.chip.unwrap_or(0);
+        let found = board
+            .boot
+            .iter()
+            .position(|e| e.tile.value == p.value && e.chip.unwrap_or(0) == chip);
+        let who = format!("boot program `{}`", b.program.value);
+        let Some(j) = found else {
+            c.err(
+                loc(p),
+                "B15",
+                format!(
+                    "{who} names parent tile {}, which runs no boot program",
+                    p.value
+                ),
+                "name the `tile:` of the boot entry that starts this program",
+            );
+            continue;
+        };
+        let parent = &board.boot[j];
+        let why = if j == i {
+            Some("a program cannot start itself".to_owned())
+        } else if parent.parent.is_some() {
+            Some(format!(
+                "its parent `{}` is a child itself; children do not have children",
+                parent.program.value
+            ))
+        } else if b.serves.is_some() || parent.serves.is_some() {
+            Some(
+                "a parent and its children do not serve (root starts servers in boot order)".into(),
+            )
+        } else if board.boot[..i]
+            .iter()
+            .filter(|e| e.parent.as_ref().is_some_and(|q| q.value == p.value))
+            .count()
+            >= MAX_CHILDREN
+        {
+            Some(format!("at most {MAX_CHILDREN} children per parent"))
+        } else {
+            None
+        };
+        match why {
+            Some(why) => c.err(
+                loc(p),
+                "B15",
+                format!("{who} cannot be started by tile {}: {why}", p.value),
+                "remove `parent:` or point it at another program",
+            ),
+            None => boot[i].parent = Some(j),
+        }
+    }
 }
 
 /// Which optional fields a kind may carry: (field name, location if present).
@@ -432,9 +497,13 @@ pub fn validate(
             args: b.args.clone(),
             serves: b.serves.as_ref().map(|s| s.value.clone()),
             sessions: b.sessions.iter().map(|s| s.value.clone()).collect(),
+            parent: None,
         });
     }
     check_services(&mut c, board);
+    if boot.len() == board.boot.len() {
+        check_parents(&mut c, board, &mut boot);
+    }
 
     if c.out.is_empty() {
         let mut tiles: Vec<Tile> = tiles.into_iter().map(|(t, _)| t).collect();

@@ -12,6 +12,10 @@
 //! host-start=I root does not start entry I: it gives the host tile the
 //!              activity (at HOST_ACTS + 0, + 1, …) to start when it is
 //!              ready (after putting the program's input files, say)
+//! child=I:P    root does not start entry I: it gives entry P the
+//!              activity (at CHILD_ACTS + 0, + 1, … in entry order) before
+//!              P starts; P starts it, waits for it or stops it (the SDK's
+//!              child activities, a pipeline's filters)
 //! ```
 //!
 //! Entries count from 0 over the programs root starts, in boot order. A
@@ -38,6 +42,12 @@ pub const MAX_SESSIONS: usize = 6;
 /// (`host-start`), in entry order.
 pub const HOST_ACTS: CapSel = CapSel(16);
 
+/// Where a program finds the activities of its children (`child`), in
+/// entry order.
+pub const CHILD_ACTS: CapSel = CapSel(24);
+/// Most children a program gets at boot.
+pub const MAX_CHILDREN: usize = 8;
+
 /// In a session list: root's own file service (`fs`), not a boot entry.
 pub const FILES: usize = usize::MAX;
 
@@ -54,6 +64,8 @@ pub struct PlanEntry {
     pub sessions: Vec<usize>,
     /// The host tile starts it (root hands the host the activity).
     pub host_starts: bool,
+    /// The entry that starts it (root hands that program the activity).
+    pub parent: Option<usize>,
 }
 
 /// What root sets up besides starting the programs.
@@ -97,6 +109,9 @@ impl RootPlan {
             }
             if e.host_starts {
                 out.push(format!("host-start={i}"));
+            }
+            if let Some(p) = e.parent {
+                out.push(format!("child={i}:{p}"));
             }
         }
         for j in &self.host_sessions {
@@ -147,19 +162,36 @@ impl RootPlan {
                     let i = num(val, arg)?;
                     plan.entry(i).host_starts = true;
                 }
+                "child" => {
+                    let (i, p) = val
+                        .split_once(':')
+                        .ok_or_else(|| PlanError(format!("`{arg}`: expected child=I:P")))?;
+                    let (i, p) = (num(i, arg)?, num(p, arg)?);
+                    plan.entry(p);
+                    plan.entry(i).parent = Some(p);
+                }
                 "host-sess" => {
                     let j = peer(val, arg)?;
                     plan.host_sessions.push(j);
                 }
                 _ => {
                     return Err(PlanError(format!(
-                        "`{arg}`: unknown key `{key}` (serve, sess, host-sess or host-start)"
+                        "`{arg}`: unknown key `{key}` (serve, sess, child, host-sess or host-start)"
                     )));
                 }
             }
         }
         plan.check()?;
         Ok(plan)
+    }
+
+    /// The entries whose parent is `p`, in order.
+    pub fn children(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.parent == Some(p))
+            .map(|(i, _)| i)
     }
 
     fn entry(&mut self, i: usize) -> &mut PlanEntry {
@@ -185,6 +217,20 @@ impl RootPlan {
                         "entry {i} asks for a session with entry {j}, which is not an earlier entry that serves"
                     )));
                 }
+            }
+        }
+        for (i, e) in self.entries.iter().enumerate() {
+            let Some(p) = e.parent else { continue };
+            let parent = &self.entries[p];
+            if p == i || parent.parent.is_some() || parent.serves || e.serves || e.host_starts {
+                return Err(PlanError(format!(
+                    "entry {i} cannot be a child of entry {p}: a child has a parent that is no child itself, neither serves, and the host does not start the child"
+                )));
+            }
+            if self.children(p).count() > MAX_CHILDREN {
+                return Err(PlanError(format!(
+                    "entry {p} has more than {MAX_CHILDREN} children"
+                )));
             }
         }
         if self.host_sessions.len() > MAX_SESSIONS {
@@ -217,11 +263,17 @@ mod tests {
                     serves: true,
                     sessions: vec![],
                     host_starts: false,
+                    parent: None,
                 },
                 PlanEntry {
                     serves: false,
                     sessions: vec![0, 0],
                     host_starts: true,
+                    parent: None,
+                },
+                PlanEntry {
+                    parent: Some(1),
+                    ..PlanEntry::default()
                 },
             ],
             host_sessions: vec![0, FILES],
@@ -234,6 +286,7 @@ mod tests {
                 "sess=1:0",
                 "sess=1:0",
                 "host-start=1",
+                "child=2:1",
                 "host-sess=0",
                 "host-sess=fs"
             ]
@@ -253,6 +306,11 @@ mod tests {
             (&["serve=64"][..], "entry number"),
             (&["boot=1"][..], "unknown key"),
             (&["sess=1"][..], "sess=I:J"),
+            (&["child=1:1"][..], "cannot be a child"),
+            (&["child=1:0", "child=0:2"][..], "cannot be a child"),
+            (&["serve=0", "child=1:0"][..], "cannot be a child"),
+            (&["child=1:0", "host-start=1"][..], "cannot be a child"),
+            (&["child=1"][..], "child=I:P"),
         ] {
             let e = RootPlan::parse(args).unwrap_err();
             assert!(e.0.contains(why), "{args:?}: {e}");

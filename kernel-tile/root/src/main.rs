@@ -75,6 +75,8 @@ pub(crate) struct Started {
     pub(crate) act: CapSel,
     pub(crate) id: u64,
     pub(crate) serves: bool,
+    /// Its parent starts and waits for it, not root.
+    pub(crate) child: bool,
 }
 
 fn run(
@@ -85,6 +87,8 @@ fn run(
 ) -> Result<Vec<Started>, SyscallError> {
     let mut started: Vec<Started> = Vec::new();
     let mut held: Vec<(CapSel, u64)> = Vec::new();
+    let mut parents: Vec<(CapSel, u64)> = Vec::new();
+    let mut children: Vec<(usize, CapSel, u64)> = Vec::new();
     let mut sess_sel = SESS_SELS;
     for i in 0.. {
         let tile_sel = CapSel(kif::boot::ROOT_TILE_CAPS.0 + i);
@@ -126,6 +130,12 @@ fn run(
         if entry.host_starts {
             // The host starts it when it is ready.
             held.push((act, id));
+        } else if let Some(p) = entry.parent {
+            // Its parent starts it.
+            children.push((p, act, id));
+        } else if plan.children(i as usize).next().is_some() {
+            // A parent starts once its children are in its hands.
+            parents.push((act, id));
         } else {
             sys.call(&msg::ActCtrl { act, start: true }.encode())?;
             tile.print(&format!("root: started activity {id}\n"));
@@ -137,7 +147,13 @@ fn run(
             act,
             id,
             serves: entry.serves,
+            child: entry.parent.is_some(),
         });
+    }
+    give_children(sys, tile, &children);
+    for (act, id) in parents {
+        sys.call(&msg::ActCtrl { act, start: true }.encode())?;
+        tile.print(&format!("root: started activity {id}\n"));
     }
     let host = kif::plan::ROOT_HOST_ACT;
     for (k, (act, id)) in held.iter().enumerate() {
@@ -173,6 +189,27 @@ fn run(
         }
     }
     Ok(started)
+}
+
+/// Hands each child activity to its parent (entry `p`, at `ACT_SELS + p`)
+/// at `CHILD_ACTS + k`, k counting the parent's children in entry order.
+fn give_children(sys: &Syscalls<'_>, tile: &Tile, children: &[(usize, CapSel, u64)]) {
+    for (n, (p, act, id)) in children.iter().enumerate() {
+        let k = children[..n].iter().filter(|c| c.0 == *p).count();
+        let give = msg::Exchange {
+            act: CapSel(ACT_SELS + *p as u64),
+            own_start: *act,
+            count: 1,
+            other_start: CapSel(kif::plan::CHILD_ACTS.0 + k as u64),
+            obtain: false,
+        };
+        match sys.call(&give.encode()) {
+            Ok(_) => tile.print(&format!("root: program {p} starts activity {id}\n")),
+            Err(e) => tile.print(&format!(
+                "root: cannot give program {p} its child activity {id}: {e}\n"
+            )),
+        }
+    }
 }
 
 /// Waits until program `i` (activity `act`) has created its service and

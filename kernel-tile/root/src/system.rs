@@ -154,7 +154,7 @@ pub(crate) fn serve(env: &Env<'_>, files: Files, started: Vec<Started>, host_fil
                 .print(&format!("root: cannot watch the host tile: {e}\n")),
         }
     }
-    for s in started.iter().filter(|s| !s.serves) {
+    for s in started.iter().filter(|s| !s.serves && !s.child) {
         match env.sys.act_watch(s.act, s.id) {
             Ok(()) => {
                 running.insert(s.id, s.act);
@@ -164,18 +164,23 @@ pub(crate) fn serve(env: &Env<'_>, files: Files, started: Vec<Started>, host_fil
                 .print(&format!("root: cannot watch activity {}: {e}\n", s.id)),
         }
     }
-    let forever = running.is_empty() && started.iter().all(|s| s.serves);
+    let forever = running.is_empty() && started.iter().all(|s| s.serves || s.child);
     let mut sys = System {
         fs: files.fs,
         running,
-        servers: started.iter().filter(|s| s.serves).map(|s| s.act).collect(),
+        servers: started
+            .iter()
+            .filter(|s| s.serves || s.child)
+            .map(|s| s.act)
+            .collect(),
         first: None,
         forever,
     };
     if !sys.running.is_empty() || forever {
         files.server.run(env, &mut sys);
     }
-    // The programs are done: the servers are stopped.
+    // The programs are done: the servers (and children their parents left
+    // running) are stopped.
     for act in &sys.servers {
         let _ = env.sys.call(
             &msg::ActCtrl {

@@ -41,6 +41,7 @@ fn timed(board: &Board, runs: &[Vec<&str>]) -> f64 {
                 serves: false,
                 sessions: vec![FILES],
                 host_starts: false,
+                parent: None,
             })
             .collect(),
         host_sessions: vec![],

@@ -36,6 +36,7 @@ fn boot(runs: &[Vec<&str>], host_starts: bool, host_fs: bool) -> (Board, Vec<Til
                 serves: false,
                 sessions: vec![FILES],
                 host_starts,
+                parent: None,
             })
             .collect(),
         host_sessions: if host_fs { vec![FILES] } else { vec![] },

@@ -61,6 +61,7 @@ fn entry(serves: bool, sessions: &[usize]) -> PlanEntry {
         serves,
         sessions: sessions.to_vec(),
         host_starts: false,
+        parent: None,
     }
 }
 

@@ -175,6 +175,20 @@ impl<'e> FileSession<'e> {
         ))
     }
 
+    /// Waits until `path` exists (a mark another program creates when
+    /// its output is complete), polling every 2 ms; `false` if it does
+    /// not appear within `timeout`.
+    pub fn wait_for(&self, path: &str, timeout: std::time::Duration) -> bool {
+        let give_up = std::time::Instant::now() + timeout;
+        while self.stat(path).is_err() {
+            if std::time::Instant::now() > give_up {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        true
+    }
+
     /// Creates directory `path`.
     pub fn mkdir(&self, path: &str) -> Result<(), FileError> {
         self.call(Request::Mkdir { path }).map(drop)

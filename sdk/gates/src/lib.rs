@@ -9,11 +9,15 @@
 //! - [`SendGate`]: messages to someone's receive gate, with a reply gate;
 //! - [`MemGate`]: READ and WRITE of a range of some tile's memory.
 //!
-//! [`server`] runs a service: the kernel's requests and the clients'
+//! [`ChildActivity`] starts, stops and waits for the activities root handed
+//! this program. [`server`] runs a service: the kernel's requests and the clients'
 //! messages in one loop on the blocking receive (SLEEP).
 #![forbid(unsafe_code)]
 
+pub mod activity;
 pub mod server;
+
+pub use activity::ChildActivity;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;

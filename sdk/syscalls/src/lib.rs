@@ -168,6 +168,36 @@ impl<'t> Syscalls<'t> {
         self.call(&msg::ActWatch { act, ident }.encode()).map(drop)
     }
 
+    /// Starts (`true`) or stops activity `act`.
+    pub fn act_ctrl(&self, act: CapSel, start: bool) -> Result<(), SyscallError> {
+        self.call(&msg::ActCtrl { act, start }.encode()).map(drop)
+    }
+
+    /// Waits until activity `act` has exited; its exit code. Blocks the
+    /// caller (see [`Syscalls::act_watch`] to keep working meanwhile).
+    pub fn act_wait(&self, act: CapSel) -> Result<u64, SyscallError> {
+        self.call(&msg::ActWait { act }.encode()).map(|[c, _]| c)
+    }
+
+    /// Delegates (`obtain == false`) capabilities `own` to activity `act`
+    /// at `other…`, or obtains `act`'s `other…` into `own`.
+    pub fn exchange(
+        &self,
+        act: CapSel,
+        own: CapRange,
+        other: CapSel,
+        obtain: bool,
+    ) -> Result<(), SyscallError> {
+        let m = msg::Exchange {
+            act,
+            own_start: own.start,
+            count: own.count,
+            other_start: other,
+            obtain,
+        };
+        self.call(&m.encode()).map(drop)
+    }
+
     /// The next upcall of the kernel, if one is unread (fetched and acked).
     pub fn upcall(&self) -> Option<kif::upcall::Upcall> {
         let tcu = self.tile.tcu();

@@ -151,6 +151,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             serves: false,
             sessions: vec![kif::plan::FILES],
             host_starts: !args.put.is_empty() || args.stop_at_entry,
+            parent: None,
         }],
         host_sessions: if transfers {
             vec![kif::plan::FILES]

@@ -72,6 +72,7 @@ fn root_plan(desc: &BoardDesc) -> RootPlan {
                 serves: b.serves.is_some(),
                 sessions: b.sessions.iter().filter_map(server).collect(),
                 host_starts: false,
+                parent: b.parent,
             })
             .collect(),
         host_sessions: desc.host_sessions.iter().filter_map(server).collect(),

@@ -50,14 +50,10 @@ fn run(env: &Env<'_>) -> Result<(), String> {
         args.truncate(i);
     }
     let fs = FileSession::first(env).map_err(|e| format!("no file session: {e}"))?;
-    if let Some(m) = after {
-        let give_up = Instant::now() + Duration::from_secs(60);
-        while fs.stat(&m).is_err() {
-            if Instant::now() > give_up {
-                return Err(format!("{m} did not appear within 60 s"));
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
+    if let Some(m) = after
+        && !fs.wait_for(&m, Duration::from_secs(60))
+    {
+        return Err(format!("{m} did not appear within 60 s"));
     }
     let num = |i: usize, what: &str| -> Result<u64, String> {
         args.get(i)

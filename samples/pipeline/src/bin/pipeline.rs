@@ -1,0 +1,74 @@
+//! `pipeline [--after MARK] IN OUT STAGE…`: chains the filters root handed this program
+//! (`parent:` in the board file), in boot order, from file IN to file OUT
+//! through pipes; STAGE is the k-th filter's name followed by its
+//! parameters (`"xor key=90"`). Prints, per stage, the tile it ran on,
+//! the bytes in and out and when it finished. With `--after MARK` it
+//! first waits (up to 60 s) until MARK exists: another boot program
+//! writes the input.
+#![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use tile_files::FileSession;
+use tile_filters::Pipeline;
+use tile_gates::{ChildActivity, Env};
+use tile_runtime::tcu_mmio::TileId;
+
+fn main() {
+    tile_runtime::run(|tile| {
+        let env = Env::new(tile);
+        match run(&env) {
+            Ok(()) => 0,
+            Err(e) => {
+                tile.print(&format!("pipeline: {e}\n"));
+                1
+            }
+        }
+    })
+}
+
+fn run(env: &Env<'_>) -> Result<(), String> {
+    let mut args = env.tile.args();
+    let files = FileSession::first(env).map_err(|e| format!("no file session: {e}"))?;
+    if let [flag, mark, rest @ ..] = args
+        && flag == "--after"
+    {
+        if !files.wait_for(mark, Duration::from_secs(60)) {
+            return Err(format!("{mark} did not appear within 60 s"));
+        }
+        args = rest;
+    }
+    let [input, output, stages @ ..] = args else {
+        return Err(
+            "usage: pipeline IN OUT STAGE… (STAGE: the filter's name and parameters)".into(),
+        );
+    };
+    let children = ChildActivity::all_handed(env);
+    if children.len() != stages.len() {
+        return Err(format!(
+            "{} stages named but {} filters handed over; give each filter a boot entry with `parent:` this tile",
+            stages.len(),
+            children.len()
+        ));
+    }
+    let mut p = Pipeline::new(env, &files, input, output);
+    for (child, spec) in children.into_iter().zip(stages) {
+        let (name, params) = spec.split_once(' ').unwrap_or((spec, ""));
+        p = p.stage(child, name, params);
+    }
+    let results = p.run().map_err(|e| e.to_string())?;
+    for (k, r) in results.iter().enumerate() {
+        env.tile.print(&format!(
+            "pipeline: stage {k} {} on {}: {} bytes in, {} out, done at {} ms\n",
+            r.name,
+            u16::try_from(r.report.tile)
+                .ok()
+                .and_then(|raw| TileId::from_raw(raw).ok())
+                .map_or_else(|| "an unknown tile".to_owned(), |t| t.to_string()),
+            r.report.bytes_in,
+            r.report.bytes_out,
+            r.elapsed.as_millis()
+        ));
+    }
+    Ok(())
+}

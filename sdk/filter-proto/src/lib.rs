@@ -1,0 +1,258 @@
+//! The filter control protocol, defined once (`no_std`: accelerator shims
+//! use it as well as software filters and the SDK's `Pipeline`).
+//!
+//! A **filter** is an activity that reads one file endpoint and writes
+//! another — a file, a pipe, whatever the file protocol serves — so that
+//! data between two filters never crosses the tile of the app that
+//! chained them. Its parent (the program root handed the filter's
+//! activity to, `kif::plan::CHILD_ACTS`) delegates it a send gate to its
+//! own receive gate at [`CTRL_SEL`] before starting it. Over that gate the
+//! filter
+//!
+//! 1. asks for its job ([`Ctrl::Job`]); the answer ([`Job`]) names the
+//!    input and output paths on the filter's file session and the
+//!    filter's parameters (`key=value` words, as on a command line);
+//! 2. when it is done, reports ([`Ctrl::Done`]): a code (0 = success, else
+//!    a `file_proto` error number or the filter's own, ≥ 1000), the bytes
+//!    it read and wrote, and its tile.
+//!
+//! Messages are little-endian words; a job's strings follow its three
+//! length words. Everything fits one message of 2^[`MSG_ORDER`] bytes.
+#![no_std]
+#![forbid(unsafe_code)]
+
+use kif::CapSel;
+
+/// Where a filter finds the send gate to its parent's control gate.
+pub const CTRL_SEL: CapSel = CapSel(23);
+/// log2 of a control message's slot (header included).
+pub const MSG_ORDER: u8 = 9;
+/// Bytes a job's three strings may take together.
+pub const MAX_JOB_BYTES: usize = (1 << MSG_ORDER) - 32 - 3 * 8;
+
+/// Request opcodes.
+const OP_JOB: u64 = 1;
+const OP_DONE: u64 = 2;
+
+/// A filter's message to its parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ctrl {
+    /// "What do I do?" — answered with a [`Job`].
+    Job,
+    /// "Done": answered with an empty message.
+    Done(Report),
+}
+
+/// What a filter did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// 0 on success.
+    pub code: u64,
+    /// Bytes read from the input.
+    pub bytes_in: u64,
+    /// Bytes written to the output.
+    pub bytes_out: u64,
+    /// The tile it ran on (`TileId::raw`), to show where each stage ran.
+    pub tile: u64,
+}
+
+/// Codes a filter reports besides 0 and the file protocol's errors.
+pub mod code {
+    /// The parameters are not understood.
+    pub const BAD_PARAMS: u64 = 1000;
+    /// The input is not in the format the filter takes.
+    pub const BAD_INPUT: u64 = 1001;
+    /// The device (an accelerator) failed.
+    pub const DEVICE: u64 = 1002;
+}
+
+/// Why a control message does not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtoError {
+    /// Too short, or lengths that run past its end.
+    Truncated,
+    /// An opcode this protocol does not have.
+    UnknownOp(u64),
+    /// A string is not UTF-8.
+    NotUtf8,
+    /// The strings do not fit one message.
+    TooLong,
+}
+
+impl core::fmt::Display for ProtoError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ProtoError::Truncated => f.write_str("the control message is cut short"),
+            ProtoError::UnknownOp(op) => write!(f, "unknown control opcode {op}"),
+            ProtoError::NotUtf8 => f.write_str("a job string is not UTF-8"),
+            ProtoError::TooLong => write!(
+                f,
+                "the job's paths and parameters exceed {MAX_JOB_BYTES} bytes"
+            ),
+        }
+    }
+}
+
+fn word(b: &[u8], i: usize) -> Result<u64, ProtoError> {
+    let s = b.get(i * 8..i * 8 + 8).ok_or(ProtoError::Truncated)?;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(s);
+    Ok(u64::from_le_bytes(w))
+}
+
+impl Ctrl {
+    /// Encodes into `out`; returns the length.
+    pub fn encode(&self, out: &mut [u8; 40]) -> usize {
+        let words: &[u64] = match self {
+            Ctrl::Job => &[OP_JOB],
+            Ctrl::Done(r) => &[OP_DONE, r.code, r.bytes_in, r.bytes_out, r.tile],
+        };
+        for (i, w) in words.iter().enumerate() {
+            out[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        words.len() * 8
+    }
+
+    /// Decodes a message's payload.
+    pub fn decode(b: &[u8]) -> Result<Ctrl, ProtoError> {
+        match word(b, 0)? {
+            OP_JOB => Ok(Ctrl::Job),
+            OP_DONE => Ok(Ctrl::Done(Report {
+                code: word(b, 1)?,
+                bytes_in: word(b, 2)?,
+                bytes_out: word(b, 3)?,
+                tile: word(b, 4)?,
+            })),
+            op => Err(ProtoError::UnknownOp(op)),
+        }
+    }
+}
+
+/// A filter's job: where to read, where to write, how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Job<'a> {
+    /// Input path on the filter's file session.
+    pub input: &'a str,
+    /// Output path on the filter's file session.
+    pub output: &'a str,
+    /// Parameters, whitespace-separated `key=value` words.
+    pub params: &'a str,
+}
+
+impl<'a> Job<'a> {
+    /// Encodes into `out`; returns the length, or `TooLong`.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtoError> {
+        let parts = [self.input, self.output, self.params];
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        if total > MAX_JOB_BYTES || out.len() < 24 + total {
+            return Err(ProtoError::TooLong);
+        }
+        let mut at = 24;
+        for (i, p) in parts.iter().enumerate() {
+            out[i * 8..i * 8 + 8].copy_from_slice(&(p.len() as u64).to_le_bytes());
+            out[at..at + p.len()].copy_from_slice(p.as_bytes());
+            at += p.len();
+        }
+        Ok(at)
+    }
+
+    /// Decodes a job from a reply's payload.
+    pub fn decode(b: &'a [u8]) -> Result<Job<'a>, ProtoError> {
+        let mut at = 24usize;
+        let mut parts = [""; 3];
+        for (i, part) in parts.iter_mut().enumerate() {
+            let len = usize::try_from(word(b, i)?).map_err(|_| ProtoError::Truncated)?;
+            let end = at.checked_add(len).ok_or(ProtoError::Truncated)?;
+            let bytes = b.get(at..end).ok_or(ProtoError::Truncated)?;
+            *part = core::str::from_utf8(bytes).map_err(|_| ProtoError::NotUtf8)?;
+            at = end;
+        }
+        Ok(Job {
+            input: parts[0],
+            output: parts[1],
+            params: parts[2],
+        })
+    }
+
+    /// The value of parameter `key` (`key=value` among the words).
+    pub fn param(&self, key: &str) -> Option<&'a str> {
+        self.params.split_whitespace().find_map(|w| {
+            let (k, v) = w.split_once('=')?;
+            (k == key).then_some(v)
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn control_messages_round_trip() {
+        let mut b = [0u8; 40];
+        for c in [
+            Ctrl::Job,
+            Ctrl::Done(Report {
+                code: 7,
+                bytes_in: 1 << 40,
+                bytes_out: 3,
+                tile: 0x103,
+            }),
+        ] {
+            let n = c.encode(&mut b);
+            assert_eq!(Ctrl::decode(&b[..n]), Ok(c));
+        }
+        assert_eq!(Ctrl::decode(&[]), Err(ProtoError::Truncated));
+        assert_eq!(
+            Ctrl::decode(&9u64.to_le_bytes()),
+            Err(ProtoError::UnknownOp(9))
+        );
+        // A Done cut short.
+        assert_eq!(Ctrl::decode(&b[..16]), Err(ProtoError::Truncated));
+    }
+
+    #[test]
+    fn jobs_round_trip_and_params_are_found() {
+        let job = Job {
+            input: "/in/raw.pgm",
+            output: "/pipes/0",
+            params: "black=64 wb=2,1,1.5",
+        };
+        let mut b = [0u8; 512];
+        let n = job.encode(&mut b).unwrap();
+        let back = Job::decode(&b[..n]).unwrap();
+        assert_eq!(back, job);
+        assert_eq!(back.param("black"), Some("64"));
+        assert_eq!(back.param("wb"), Some("2,1,1.5"));
+        assert_eq!(back.param("gamma"), None);
+    }
+
+    #[test]
+    fn oversized_and_broken_jobs_are_refused() {
+        let long = "x".repeat(MAX_JOB_BYTES + 1);
+        let job = Job {
+            input: &long,
+            output: "",
+            params: "",
+        };
+        assert_eq!(job.encode(&mut [0u8; 1024]), Err(ProtoError::TooLong));
+        let mut b = [0u8; 40];
+        b[0] = 200; // input length past the end
+        assert_eq!(Job::decode(&b), Err(ProtoError::Truncated));
+        let mut b = [0u8; 25];
+        b[0] = 1;
+        b[24] = 0xFF;
+        assert_eq!(Job::decode(&b), Err(ProtoError::NotUtf8));
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_any_bytes_never_panics(b in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = Ctrl::decode(&b);
+            let _ = Job::decode(&b);
+        }
+    }
+}
