@@ -84,6 +84,45 @@ fn describe(cfg: &EpConfig) -> (String, String) {
     }
 }
 
+/// A message slot that is taken: its endpoint, slot, local address, and
+/// whether the program has fetched it yet.
+struct Pending {
+    ep: EpId,
+    slot: u32,
+    addr: u64,
+    unread: bool,
+}
+
+/// Every taken slot of every receive endpoint. (The messages' bytes lie in
+/// the tile's local memory, which the window does not show; the TCU's
+/// registers say which slots hold one and whether it was fetched.)
+fn pending(eps: &[(EpId, Result<EpConfig, String>)]) -> Vec<Pending> {
+    let mut out = Vec::new();
+    for (ep, c) in eps {
+        let Ok(EpConfig::Receive(r)) = c else { continue };
+        let slots = 1u32 << r.slots_log2.min(5);
+        for slot in 0..slots {
+            if (r.occupied >> slot) & 1 == 1 || (r.unread >> slot) & 1 == 1 {
+                out.push(Pending {
+                    ep: *ep,
+                    slot,
+                    addr: r.buf_addr + (u64::from(slot) << r.slot_size_log2.min(40)),
+                    unread: (r.unread >> slot) & 1 == 1,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn state(p: &Pending) -> &'static str {
+    if p.unread {
+        "unread"
+    } else {
+        "fetched, not yet replied to or acked"
+    }
+}
+
 /// Prints the tile's TCU state.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let Some(tile) = parse_tile(&args.tile) else {
@@ -129,7 +168,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         .map_or("?", |t| t.kind.name());
     let eps: Vec<(EpId, Result<EpConfig, String>)> =
         view.eps.iter().map(|e| (e.ep, e.config.clone())).collect();
-    let pending = view.unread_messages();
+    let pending_count = view.unread_messages();
+    let slots = pending(&eps);
     let cu_name = view.cu_description();
     let violations = view.violations;
     let printed = view.printed.as_bytes();
@@ -148,7 +188,10 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         let out = json!({
             "board": rom.name, "tile": tile.to_string(), "kind": kind,
             "privileged": features_kernel, "compute_unit": cu_name, "violations": violations,
-            "pending_messages": pending, "endpoints": list,
+            "pending_messages": pending_count, "endpoints": list,
+            "taken_slots": slots.iter().map(|p| json!({
+                "ep": p.ep.raw(), "slot": p.slot, "addr": p.addr, "state": state(p),
+            })).collect::<Vec<_>>(),
             "print_tail": String::from_utf8_lossy(printed),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -163,7 +206,8 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         } else {
             "deprivileged"
         },
-        violations
+        violations,
+        pending = pending_count
     );
     if eps.is_empty() {
         o.push_str("no valid endpoints\n");
@@ -179,6 +223,20 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             table.add_row([e.to_string(), kind, detail]);
         }
         let _ = writeln!(o, "{table}");
+    }
+    if !slots.is_empty() {
+        let mut table = Table::new();
+        table.load_style(UTF8_FULL_CONDENSED);
+        table.set_header(["ep", "slot", "at", "message"]);
+        for p in &slots {
+            table.add_row([
+                p.ep.to_string(),
+                p.slot.to_string(),
+                format!("{:#x}", p.addr),
+                state(p).to_owned(),
+            ]);
+        }
+        let _ = writeln!(o, "pending messages:\n{table}");
     }
     if !printed.is_empty() {
         let _ = write!(o, "last output:\n{}", String::from_utf8_lossy(printed));

@@ -293,7 +293,7 @@ fn stale_boards_are_listed_and_reclaimed() {
 
 #[test]
 fn dump_decodes_a_tiles_endpoints_from_the_window() {
-    use tcu_mmio::ep::{Credits, EpConfig, SendEp};
+    use tcu_mmio::ep::{Credits, EpConfig, RecvEp, SendEp};
     use tcu_mmio::{ActId, EpId, Label, Reg, TileId};
     let board = board_schema::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/minimal.yaml"),
@@ -315,6 +315,19 @@ fn dump_decodes_a_tiles_endpoints_from_the_window() {
         label: Label(0xabc),
     });
     sim.configure_ep(core, EpId(7), &send).unwrap();
+    // A receive gate with two messages: slot 0 fetched, slot 2 unread.
+    let recv = EpConfig::Receive(RecvEp {
+        act: ActId::INVALID,
+        reply_eps: EpId::INVALID,
+        slots_log2: 2,
+        slot_size_log2: 8,
+        wpos: 0,
+        rpos: 0,
+        buf_addr: 0x4000,
+        occupied: 0b101,
+        unread: 0b100,
+    });
+    sim.configure_ep(core, EpId(8), &recv).unwrap();
     sim.write_remote(core, Reg::TILE_DESC, 1).unwrap(); // ignored: read-only
     let uri = format!("sim:{name}");
     let (code, stdout, stderr) = tilekit(&["dump", "--board", &uri, "--tile", "1", "--json"]);
@@ -322,7 +335,15 @@ fn dump_decodes_a_tiles_endpoints_from_the_window() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["tile"], "C0T01");
     assert_eq!(v["violations"], 1);
-    assert_eq!(v["endpoints"].as_array().unwrap().len(), 1);
+    assert_eq!(v["endpoints"].as_array().unwrap().len(), 2);
+    assert_eq!(v["pending_messages"], 1);
+    assert_eq!(
+        v["taken_slots"],
+        serde_json::json!([
+            {"ep": 8, "slot": 0, "addr": 0x4000, "state": "fetched, not yet replied to or acked"},
+            {"ep": 8, "slot": 2, "addr": 0x4200, "state": "unread"},
+        ])
+    );
     assert_eq!(v["endpoints"][0]["ep"], 7);
     assert_eq!(
         v["endpoints"][0]["detail"],
@@ -330,9 +351,11 @@ fn dump_decodes_a_tiles_endpoints_from_the_window() {
     );
     let (_, text, _) = tilekit(&["dump", "--board", &uri, "--tile", "C0T01"]);
     assert!(
-        text.contains("compute unit stopped, 1 violation(s)"),
+        text.contains("compute unit stopped, 1 violation(s), 1 unread message(s)"),
         "{text}"
     );
+    assert!(text.contains("pending messages:"), "{text}");
+    assert!(text.contains("0x4200"), "{text}");
     let (code, _, stderr) = tilekit(&["dump", "--board", &uri, "--tile", "9"]);
     assert_eq!(code, 1);
     assert!(
