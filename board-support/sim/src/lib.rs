@@ -26,6 +26,7 @@ mod reset;
 pub mod sandbox;
 mod service;
 mod shm;
+pub mod trace;
 mod view;
 pub mod window;
 
@@ -47,6 +48,7 @@ use tile_sim_abi as abi;
 
 pub use crate::sandbox::{Isolation, SandboxError};
 use crate::shm::{MemTileBacking, SharedMem, ShmBacking};
+pub use crate::trace::Trace;
 
 /// How a tile's program ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,6 +180,8 @@ struct State {
     /// Per tile: its program is being stopped through CORE_ENABLE (its end
     /// is reported as stopped, not crashed).
     stopping: Vec<bool>,
+    /// The trace being recorded, if one is.
+    trace: Option<trace::Tracer>,
 }
 
 struct Shared {
@@ -444,6 +448,7 @@ impl Sim {
                 core_changes: Vec::new(),
                 start_error: vec![None; n],
                 stopping: vec![false; n],
+                trace: None,
             }),
             exited: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -579,6 +584,25 @@ impl Sim {
     /// endpoint.
     pub fn take_remote_writes(&self) -> Vec<tcu_model::RemoteWrite> {
         lock(&self.shared).remote_writes.drain(..).collect()
+    }
+
+    /// Starts recording every TCU command and message delivery (a new
+    /// trace replaces one under way).
+    pub fn start_trace(&self) {
+        let mut st = lock(&self.shared);
+        st.model.record(true);
+        st.trace = Some(trace::Tracer::new());
+    }
+
+    /// Stops recording and returns the trace (`None` if none was under
+    /// way).
+    pub fn take_trace(&self) -> Option<Trace> {
+        let mut st = lock(&self.shared);
+        let rest = st.model.take_records();
+        st.model.record(false);
+        let mut t = st.trace.take()?;
+        t.take(rest);
+        Some(t.finish())
     }
 
     /// The model's view of a tile (for tests and the debug view).

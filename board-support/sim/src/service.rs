@@ -268,6 +268,12 @@ pub(crate) fn after_model_step(shared: &Shared, st: &mut State, i: usize) {
         }
         st.remote_writes.push_back(w);
     }
+    if st.trace.is_some() {
+        let records = st.model.take_records();
+        if let Some(t) = &mut st.trace {
+            t.take(records);
+        }
+    }
     let mut touched = st.model.take_events();
     let id = shared.tiles[i].id;
     if !touched.contains(&id) {

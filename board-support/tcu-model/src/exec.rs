@@ -51,6 +51,16 @@ impl Model {
         let op = CmdOp::try_from(tcu_mmio::cmd::CMD_OP.get(raw));
         let ep = EpId(tcu_mmio::cmd::CMD_EP.get(raw) as u16);
         let arg0 = tcu_mmio::cmd::CMD_ARG0.get(raw) as u32;
+        // What a trace shows of it, read before it runs (it may change the
+        // endpoint).
+        let (bytes, peer) = match (op, self.tiles[i].ep(ep)) {
+            (Ok(CmdOp::Send), EpConfig::Send(s)) => (self.tiles[i].data_size, Some(s.target_tile)),
+            (Ok(CmdOp::Read | CmdOp::Write), EpConfig::Memory(m)) => {
+                (self.tiles[i].data_size, Some(m.target_tile))
+            }
+            (Ok(CmdOp::Reply), _) => (self.tiles[i].data_size, None),
+            _ => (0, None),
+        };
         let result = match op {
             Ok(CmdOp::Idle) => Ok(()),
             Ok(CmdOp::Send) => self.cmd_send(i, ep, arg0),
@@ -67,6 +77,18 @@ impl Model {
             },
             Err(_) => Err(Rule::CmdUnknown),
         };
+        if let Ok(op) = op
+            && self.records.is_some()
+        {
+            self.push_record(crate::Record::Command {
+                tile: self.tiles[i].id,
+                op,
+                ep,
+                error: result.map_or_else(|r| r.error_code(), |()| Code::None),
+                bytes,
+                peer,
+            });
+        }
         self.finish(i, ep, arg0, result);
     }
 
@@ -208,6 +230,14 @@ impl Model {
         r.unread |= 1 << slot;
         r.wpos = ((slot + 1) % count) as u8;
         self.tiles[t].set_ep(tgt_ep, &EpConfig::Receive(r));
+        self.push_record(crate::Record::Delivered {
+            from: info.sender_tile,
+            to: tgt,
+            ep: tgt_ep,
+            bytes: payload.len() as u64,
+            label: info.label.0,
+            reply: info.reply,
+        });
         if !info.reply && !r.reply_eps.is_invalid() && !info.reply_ep.is_invalid() {
             let reply = SendEp {
                 act: r.act,

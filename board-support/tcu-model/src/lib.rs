@@ -21,6 +21,7 @@
 
 mod exec;
 pub mod memory;
+pub mod record;
 mod regs;
 pub mod rules;
 pub mod tile;
@@ -31,6 +32,7 @@ use tcu_mmio::TileId;
 use tcu_mmio::regs::Layout;
 
 pub use memory::{Backing, BackingId, RawWindow, Region, VecBacking};
+pub use record::Record;
 pub use rules::Rule;
 pub use tile::TileState;
 
@@ -87,6 +89,9 @@ pub struct Model {
     /// Register writes over the NoC since the last
     /// [`Model::take_remote_writes`].
     remote_writes: Vec<RemoteWrite>,
+    /// Commands and deliveries since the last [`Model::take_records`],
+    /// while recording is on.
+    records: Option<Vec<Record>>,
 }
 
 /// A register write over the NoC, and who made it.
@@ -136,6 +141,7 @@ impl Model {
             events: Vec::new(),
             ignored: Vec::new(),
             remote_writes: Vec::new(),
+            records: None,
         }
     }
 
@@ -201,6 +207,26 @@ impl Model {
     /// its tile's violation counter). Callers drain it regularly.
     pub fn take_ignored(&mut self) -> Vec<Ignored> {
         std::mem::take(&mut self.ignored)
+    }
+
+    /// Starts (`true`) or stops recording commands and deliveries
+    /// ([`Record`]); stopping drops what was not taken.
+    pub fn record(&mut self, on: bool) {
+        self.records = on.then(Vec::new);
+    }
+
+    /// The records since the last call (empty when not recording).
+    pub fn take_records(&mut self) -> Vec<Record> {
+        self.records
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn push_record(&mut self, r: Record) {
+        if let Some(v) = &mut self.records {
+            v.push(r);
+        }
     }
 
     /// Tiles with a completed command or a new message since the last call.

@@ -99,7 +99,9 @@ struct Pending {
 fn pending(eps: &[(EpId, Result<EpConfig, String>)]) -> Vec<Pending> {
     let mut out = Vec::new();
     for (ep, c) in eps {
-        let Ok(EpConfig::Receive(r)) = c else { continue };
+        let Ok(EpConfig::Receive(r)) = c else {
+            continue;
+        };
         let slots = 1u32 << r.slots_log2.min(5);
         for slot in 0..slots {
             if (r.occupied >> slot) & 1 == 1 || (r.unread >> slot) & 1 == 1 {
@@ -127,7 +129,7 @@ fn state(p: &Pending) -> &'static str {
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let Some(tile) = parse_tile(&args.tile) else {
         eprintln!(
-            "`{}` is not a tile: give its number (3) or name (C0T03)",
+            "error: `{}` is not a tile: give its number (3) or name (C0T03)",
             args.tile
         );
         return Ok(Exit::Failed);
@@ -138,7 +140,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     };
     if matches!(uri, BoardUri::File(_) | BoardUri::Demo) {
         eprintln!(
-            "{}: dump reads a running board's window; give sim:NAME (a board served by `tilekit sim`) or pcie:DDDD:BB:DD.F",
+            "error: {}: dump reads a running board's window; give sim:NAME (a board served by `tilekit sim`) or pcie:DDDD:BB:DD.F",
             args.board
         );
         return Ok(Exit::Usage);
@@ -157,7 +159,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let view = match board.tile_view(tile) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("error: {e}");
             return Ok(Exit::Failed);
         }
     };

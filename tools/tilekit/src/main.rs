@@ -20,6 +20,7 @@ mod list;
 mod open;
 mod run;
 mod sim;
+mod trace;
 mod transfer;
 mod up;
 
@@ -57,6 +58,8 @@ enum Command {
     Dump(dump::Args),
     /// Boot the board with the kernel, run a program on a core, follow its output.
     Run(run::Args),
+    /// Run a program like `run` and write its TCU commands and messages as a Chrome/Perfetto trace.
+    Trace(trace::TraceArgs),
     /// Bring a board up as its board file's boot: section says, and follow it.
     Up(up::Args),
     /// Check what this machine offers (sandbox, shared memory, VFIO), with the fix for each gap.
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(&args),
         Command::Dump(args) => dump::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Trace(args) => trace::run(&args),
         Command::Up(args) => up::run(&args),
         Command::Doctor(args) => Ok(doctor::run(&args)),
         Command::Completions(args) => Ok(completions::run(&args, &mut Cli::command())),

@@ -57,6 +57,28 @@ pub struct Args {
 
 /// Runs the image and follows its output.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    run_traced(args, None)
+}
+
+/// Writes the trace of the run when dropped (at every way out of it).
+struct TraceGuard<'b> {
+    board: &'b board_host::Board,
+    out: &'b std::path::Path,
+}
+
+impl Drop for TraceGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(trace) = self.board.local_sim().and_then(|s| s.take_trace())
+            && let Err(e) = crate::trace::write(&trace, self.board.rom(), self.out)
+        {
+            eprintln!("error: {e:#}");
+        }
+    }
+}
+
+/// Runs the image and follows its output; with `trace_out`, records every
+/// TCU command and message and writes them there (`tilekit trace`).
+pub fn run_traced(args: &Args, trace_out: Option<&std::path::Path>) -> anyhow::Result<Exit> {
     let t0 = Instant::now();
     let read = crate::images::read;
     let (path, image) = match read(&args.image) {
@@ -83,6 +105,20 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let board = match args.board.open(false) {
         Ok(b) => b,
         Err(code) => return Ok(code),
+    };
+    let _trace = match (trace_out, board.local_sim()) {
+        (None, _) => None,
+        (Some(out), Some(sim)) => {
+            sim.start_trace();
+            Some(TraceGuard { board: &board, out })
+        }
+        (Some(_), None) => {
+            eprintln!(
+                "error: a trace needs a board simulated in this process (the demo board or --board FILE); {} is simulated elsewhere",
+                board.uri()
+            );
+            return Ok(Exit::Usage);
+        }
     };
     let tile = match &args.tile {
         Some(t) => match parse_tile(t) {

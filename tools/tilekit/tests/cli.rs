@@ -94,12 +94,92 @@ fn help_texts() {
         &["board", "check", "--help"],
         &["board", "show", "--help"],
         &["board", "schema", "--help"],
+        &["board", "validate", "--help"],
+        &["sim", "--help"],
+        &["list", "--help"],
         &["run", "--help"],
+        &["trace", "--help"],
+        &["up", "--help"],
         &["dump", "--help"],
+        &["doctor", "--help"],
+        &["completions", "--help"],
     ] {
         let name = args.join("_").replace("--", "");
         insta::assert_snapshot!(name, transcript(args));
     }
+}
+
+#[test]
+fn error_messages_name_the_cause_and_the_fix() {
+    let cases: &[&[&str]] = &[
+        &["dump", "--board", "sim:not-served-zz", "--tile", "1"],
+        &["dump", "--board", "boards/demo.yaml", "--tile", "1"],
+        &["dump", "--board", "sim:x", "--tile", "C9"],
+        &["run", "--put", "a=/b", "--bare", "hello"],
+        &["run", "--put", "no-such-file=/b", "hello"],
+        &["run", "--get", "/x", "hello"],
+        &["run", "--stop-at-entry", "--bare", "hello"],
+        &["up", "--board", "boards/minimal.yaml", "--timeout", "5"],
+        &["trace", "--board", "boards/minimal.yaml", "--tile", "C0"],
+        &["completions", "fish-shell"],
+    ];
+    let all: Vec<String> = cases.iter().map(|a| transcript(a)).collect();
+    insta::assert_snapshot!(all.join("\n"));
+}
+
+#[test]
+fn trace_writes_every_command_and_message_as_chrome_trace_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.json");
+    let out_s = out.to_str().unwrap();
+    let (code, _, stderr) = tilekit(&["trace", "-o", out_s, "hello", "--", "traced"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("tilekit: trace of "), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let ev = v["traceEvents"].as_array().unwrap();
+    let tid = |name: &str| {
+        ev.iter()
+            .find(|e| {
+                e["name"] == "thread_name" && e["args"]["name"].as_str().unwrap().starts_with(name)
+            })
+            .map(|e| e["tid"].clone())
+            .unwrap_or_else(|| panic!("no track for {name}"))
+    };
+    let (kernel, app) = (tid("C0T00 kernel"), tid("C0T02 core"));
+    // The program's syscalls: SENDs from its tile to the kernel's, each
+    // arriving there as a message with an arrow from the sender.
+    let sends = ev
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["tid"] == app && e["name"] == "SEND C0T00")
+        .count();
+    assert!(sends >= 1, "no syscall SEND from C0T02");
+    let arrivals: Vec<&serde_json::Value> = ev
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["tid"] == kernel && e["name"] == "message from C0T02")
+        .collect();
+    assert!(
+        arrivals.len() >= sends,
+        "{} arrivals, {sends} sends",
+        arrivals.len()
+    );
+    let starts = ev.iter().filter(|e| e["ph"] == "s").count();
+    let ends = ev.iter().filter(|e| e["ph"] == "f").count();
+    assert!(starts > 0 && starts == ends);
+    // Time runs forward.
+    let ts: Vec<f64> = ev.iter().filter_map(|e| e["ts"].as_f64()).collect();
+    assert!(ts.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(v["otherData"]["dropped"], 0);
+    // Served boards are traced where they are simulated, not here.
+    let name = format!("cli-trace-{}", std::process::id());
+    let server = Server::start(&name);
+    let uri = format!("sim:{name}");
+    let (code, _, stderr) = tilekit(&["trace", "-o", out_s, "--board", &uri, "--bare", &pong()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("a trace needs a board simulated in this process"),
+        "{stderr}"
+    );
+    assert!(server.stop());
 }
 
 #[test]
