@@ -18,6 +18,7 @@ mod exit;
 mod images;
 mod list;
 mod open;
+mod progress;
 mod run;
 mod sim;
 mod trace;

@@ -204,10 +204,17 @@ pub fn run_traced(args: &Args, trace_out: Option<&std::path::Path>) -> anyhow::R
         Err(e) => return Ok(report(e)),
     };
     let mut host_files = None;
+    // Loading images over a board's link takes a while on hardware.
+    let bar = if args.stop_at_entry {
+        indicatif::ProgressBar::hidden()
+    } else {
+        crate::progress::spinner(&format!("loading {} onto {}", args.image, board.uri()))
+    };
     let started_up = match (&kernel, &root) {
         (Some(k), Some((rt, r))) => board
             .boot_with_root(k, (*rt, r, root_args), &[(tile, &image, argv.clone())])
             .and_then(|_| {
+                bar.finish_and_clear();
                 if args.stop_at_entry {
                     hold(&board, tile, true)?;
                 }
@@ -228,6 +235,7 @@ pub fn run_traced(args: &Args, trace_out: Option<&std::path::Path>) -> anyhow::R
             .and_then(|_| wait_started(&board, tile)),
         (None, _) => board.run(tile, &image, &argv),
     };
+    bar.finish_and_clear();
     if let Err(e) = started_up {
         // A kernel that died at boot is the cause, not the program's tile.
         if let Some(why) = kernel.as_ref().and_then(|_| board.kernel_failure()) {

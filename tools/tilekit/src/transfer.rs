@@ -68,7 +68,9 @@ pub fn put_all(files: &HostFiles<'_>, pairs: &[Pair]) -> anyhow::Result<()> {
             files.mkdir_all(dir)?;
         }
         let t = Instant::now();
-        files.put(&p.remote, &data, &mut |_| {})?;
+        let bar = crate::progress::bytes(&format!("put {}", p.remote), data.len() as u64);
+        files.put(&p.remote, &data, &mut |n| bar.set_position(n))?;
+        bar.finish_and_clear();
         tracing::info!(
             "put {} ({} bytes) to {} in {:.1} ms",
             p.local.display(),
@@ -84,7 +86,11 @@ pub fn put_all(files: &HostFiles<'_>, pairs: &[Pair]) -> anyhow::Result<()> {
 pub fn get_all(files: &HostFiles<'_>, pairs: &[Pair]) -> anyhow::Result<()> {
     for p in pairs {
         let t = Instant::now();
-        let data = files.get(&p.remote, &mut |_| {})?;
+        // The size first, for the bar (a missing file fails in `get`).
+        let total = files.stat(&p.remote).map_or(0, |(size, _)| size);
+        let bar = crate::progress::bytes(&format!("get {}", p.remote), total);
+        let data = files.get(&p.remote, &mut |n| bar.set_position(n))?;
+        bar.finish_and_clear();
         if let Some(dir) = p.local.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| anyhow::anyhow!("creating {} for --get: {e}", dir.display()))?;

@@ -145,7 +145,14 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let plan_args = plan.to_args();
     let root_args: Vec<&str> = plan_args.iter().map(String::as_str).collect();
     let t0 = Instant::now();
-    if let Err(e) = board.boot_with_root(&images[0], (root_tile, &images[1], root_args), &apps) {
+    let bar = crate::progress::spinner(&format!(
+        "loading {} programs onto {}",
+        apps.len() + 2,
+        board.uri()
+    ));
+    let booted = board.boot_with_root(&images[0], (root_tile, &images[1], root_args), &apps);
+    bar.finish_and_clear();
+    if let Err(e) = booted {
         return Ok(report(e));
     }
     tracing::info!(

@@ -797,6 +797,11 @@ fn run_puts_files_the_program_copies_and_gets_them_back() {
         "65537",
     ]);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // Progress bars only on a terminal: none in a pipe.
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains("put /data"),
+        "{stderr}"
+    );
     assert!(
         stdout.contains(&format!("copied {} bytes", data.len())),
         "{stdout}"
