@@ -922,3 +922,51 @@ fn up_console_works_on_the_board_file_system() {
     );
     assert!(stderr.contains("error: `bogus`: not a command"), "{stderr}");
 }
+
+#[test]
+fn stop_at_entry_holds_the_program_until_enter_and_names_its_process() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tilekit"))
+        .args(["run", "--stop-at-entry", "hello", "--", "held"])
+        .current_dir(root)
+        .env_remove("TILEKIT_LOG")
+        .env_remove("TILEKIT_BOARD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let pid = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "stderr ended: {seen}");
+        seen.push_str(&line);
+        if let Some(rest) = line.split("(process ").nth(1) {
+            break rest.split(')').next().unwrap().to_owned();
+        }
+    };
+    let pid: u32 = pid.parse().unwrap_or_else(|_| panic!("no process id: {seen}"));
+    // That process is the tile's: its descriptor 3 is the tile's memory.
+    let fd3 = std::fs::read_link(format!("/proc/{pid}/fd/3")).unwrap();
+    assert!(
+        fd3.to_string_lossy().contains("tilekit-C0T02"),
+        "{}",
+        fd3.display()
+    );
+    // It waits: nothing printed, still there a while later.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(Path::new(&format!("/proc/{pid}")).exists());
+    assert!(child.try_wait().unwrap().is_none(), "tilekit ended while held");
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{seen}{rest}");
+    assert!(out.contains("Hello, held! from tile C0T02"), "{out}");
+    assert!(rest.contains(&format!("gdb -p {pid}")), "{rest}");
+}
