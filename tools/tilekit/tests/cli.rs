@@ -517,6 +517,21 @@ fn run_loads_starts_and_follows_a_tile() {
 }
 
 #[test]
+fn run_json_parses() {
+    let (code, stdout, stderr) = tilekit(&["run", "--json", "hello", "--", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["tile"], "C0T02");
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["state"], "exited with 0");
+    assert!(v["wall_ms"].as_f64().unwrap() > 0.0);
+    assert!(
+        v["output"].as_str().unwrap().contains("Hello, json!"),
+        "{v}"
+    );
+}
+
+#[test]
 fn run_on_a_served_board() {
     let name = format!("cli-run-{}", std::process::id());
     let server = Server::start(&name);
