@@ -17,7 +17,7 @@ use crate::exit::Exit;
 /// Options of `tilekit trace`.
 #[derive(clap::Args, Debug)]
 pub struct TraceArgs {
-    /// Where the trace goes (open it in https://ui.perfetto.dev or
+    /// Where the trace goes (open it in Perfetto, ui.perfetto.dev, or
     /// chrome://tracing).
     #[arg(short, long, value_name = "FILE", default_value = "tilekit-trace.json")]
     out: PathBuf,

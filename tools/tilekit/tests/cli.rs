@@ -957,13 +957,18 @@ fn stop_at_entry_holds_the_program_until_enter_and_names_its_process() {
     let mut seen = String::new();
     let pid = loop {
         let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "stderr ended: {seen}");
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "stderr ended: {seen}"
+        );
         seen.push_str(&line);
         if let Some(rest) = line.split("(process ").nth(1) {
             break rest.split(')').next().unwrap().to_owned();
         }
     };
-    let pid: u32 = pid.parse().unwrap_or_else(|_| panic!("no process id: {seen}"));
+    let pid: u32 = pid
+        .parse()
+        .unwrap_or_else(|_| panic!("no process id: {seen}"));
     // That process is the tile's: its descriptor 3 is the tile's memory.
     let fd3 = std::fs::read_link(format!("/proc/{pid}/fd/3")).unwrap();
     assert!(
@@ -974,11 +979,19 @@ fn stop_at_entry_holds_the_program_until_enter_and_names_its_process() {
     // It waits: nothing printed, still there a while later.
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(Path::new(&format!("/proc/{pid}")).exists());
-    assert!(child.try_wait().unwrap().is_none(), "tilekit ended while held");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "tilekit ended while held"
+    );
     child.stdin.take().unwrap().write_all(b"\n").unwrap();
     let status = child.wait().unwrap();
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     assert!(status.success(), "{seen}{rest}");
