@@ -281,3 +281,62 @@ fn a_client_naming_a_memory_endpoint_it_did_not_delegate_is_refused() {
         r.printed
     );
 }
+
+#[test]
+fn a_file_server_that_dies_mid_transfer_fails_the_transfer_without_a_hang() {
+    // The host gets a 300 MB file from root, the file server; root is
+    // killed while the data flows. The board reports the crash to the
+    // kernel, which ends root's activity and every session of its service:
+    // the host's transfer must end with an error — not hang, not succeed.
+    // (Root's programs are its children: they are stopped with it.)
+    let (board, _) = boot(
+        &[vec![
+            "fill",
+            "/big",
+            "300000000",
+            "1048576",
+            "--mark",
+            "/big.ready",
+        ]],
+        false,
+        true,
+    );
+    let files = host_files(&board);
+    let give_up = std::time::Instant::now() + Duration::from_secs(60);
+    while files.stat("/big.ready").is_err() {
+        assert!(std::time::Instant::now() < give_up, "/big never appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = board
+        .local_sim()
+        .unwrap()
+        .pid(ROOT)
+        .expect("root's process");
+    // Kill root once the transfer is under way, as a crash would end it.
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap()
+    });
+    // (A hang here is caught by nextest's timeout for this test binary.)
+    let t = std::time::Instant::now();
+    let mut got = 0;
+    let r = files.get("/big", &mut |n| got = n);
+    assert!(killer.join().unwrap().success());
+    assert!(
+        r.is_err(),
+        "the get succeeded ({} bytes) although the server died",
+        r.map(|d| d.len()).unwrap_or_default()
+    );
+    assert!(got < 300_000_000, "{got} bytes arrived");
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    eprintln!(
+        "the get failed after {got} bytes, {:?}: {}",
+        t.elapsed(),
+        r.unwrap_err()
+    );
+    let r = board.tile_view(ROOT).unwrap();
+    assert_eq!(r.cu, Ok(CuState::Crashed));
+}
