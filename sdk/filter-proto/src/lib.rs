@@ -4,10 +4,11 @@
 //! A **filter** is an activity that reads one file endpoint and writes
 //! another — a file, a pipe, whatever the file protocol serves — so that
 //! data between two filters never crosses the tile of the app that
-//! chained them. Its parent (the program root handed the filter's
-//! activity to, `kif::plan::CHILD_ACTS`) delegates it a send gate to its
-//! own receive gate at [`CTRL_SEL`] before starting it. Over that gate the
-//! filter
+//! chained them. Its parent connects it to a control gate before starting
+//! it (a software filter finds a send gate at `tile_filters::CTRL_SEL`; an
+//! accelerator's shim gets an endpoint configured by the kernel — this
+//! crate knows neither selectors nor the kernel, so shims can use it).
+//! Over that gate the filter
 //!
 //! 1. asks for its job ([`Ctrl::Job`]); the answer ([`Job`]) names the
 //!    input and output paths on the filter's file session and the
@@ -21,10 +22,6 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-use kif::CapSel;
-
-/// Where a filter finds the send gate to its parent's control gate.
-pub const CTRL_SEL: CapSel = CapSel(23);
 /// log2 of a control message's slot (header included).
 pub const MSG_ORDER: u8 = 9;
 /// Bytes a job's three strings may take together.

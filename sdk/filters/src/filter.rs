@@ -3,10 +3,12 @@
 
 use std::io::{self, Read, Write};
 
-use filter_proto::{CTRL_SEL, Ctrl, Job, MSG_ORDER, Report, code};
+use filter_proto::{Ctrl, Job, MSG_ORDER, Report, code};
 use tile_files::{FileSession, flags};
 use tile_gates::{Env, RecvGate, SendGate};
 use tile_runtime::Tile;
+
+use crate::CTRL_SEL;
 
 /// Why a filter's transformation failed: a code for the report (see
 /// `filter_proto::code`) and a message for the tile's log.
@@ -91,7 +93,7 @@ fn tile_raw(name: &str) -> u64 {
 }
 
 /// Runs the filter on `tile`: asks its parent for the job (over the gate
-/// at `filter_proto::CTRL_SEL`), opens the job's input for reading and its
+/// at [`crate::CTRL_SEL`]), opens the job's input for reading and its
 /// output for writing (created, truncated) on the first file session, and
 /// hands both to `transform`. Closes both (a pipe's reader sees EOF),
 /// reports to the parent, and returns the exit code (0 on success, else

@@ -20,4 +20,8 @@ pub mod filter;
 mod pipeline;
 
 pub use filter_proto::{Job, Report};
+
+/// Where a software filter finds the send gate to its parent's control
+/// gate (the parent delegates it there before starting the filter).
+pub const CTRL_SEL: kif::CapSel = kif::CapSel(23);
 pub use pipeline::{Pipeline, PipelineError, StageResult};

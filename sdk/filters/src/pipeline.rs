@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use filter_proto::{CTRL_SEL, Ctrl, Job, MSG_ORDER, Report};
+use filter_proto::{Ctrl, Job, MSG_ORDER, Report};
 use kif::upcall::Upcall;
+
+use crate::CTRL_SEL;
 use tile_files::{FileError, FileSession};
 use tile_gates::{ChildActivity, Env, GateError, RecvGate};
 use tile_runtime::tcu_mmio::{EpId, Label};
