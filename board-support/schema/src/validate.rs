@@ -57,6 +57,9 @@ impl Catalog {
                 "pipeline",
                 "upcase",
                 "xor",
+                "sw-aes-ctr",
+                "sw-sha256",
+                "sw-fir",
             ]),
         }
     }

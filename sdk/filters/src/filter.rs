@@ -95,12 +95,13 @@ fn tile_raw(name: &str) -> u64 {
 /// Runs the filter on `tile`: asks its parent for the job (over the gate
 /// at [`crate::CTRL_SEL`]), opens the job's input for reading and its
 /// output for writing (created, truncated) on the first file session, and
-/// hands both to `transform`. Closes both (a pipe's reader sees EOF),
+/// hands both to `transform` with the session (for files the parameters
+/// name: taps, keys). Closes both (a pipe's reader sees EOF),
 /// reports to the parent, and returns the exit code (0 on success, else
 /// the report's code).
 pub fn run<F>(tile: &Tile, transform: F) -> i32
 where
-    F: FnOnce(&Job<'_>, &mut dyn Read, &mut dyn Write) -> Result<(), Failure>,
+    F: FnOnce(&Job<'_>, &mut dyn Read, &mut dyn Write, &FileSession<'_>) -> Result<(), Failure>,
 {
     let env = Env::new(tile);
     let ctrl = match Control::new(&env) {
@@ -148,7 +149,7 @@ fn transform_files<F>(
     report: &mut Report,
 ) -> Result<(), Failure>
 where
-    F: FnOnce(&Job<'_>, &mut dyn Read, &mut dyn Write) -> Result<(), Failure>,
+    F: FnOnce(&Job<'_>, &mut dyn Read, &mut dyn Write, &FileSession<'_>) -> Result<(), Failure>,
 {
     let files = FileSession::first(env).map_err(|e| Failure {
         code: file_proto::Error::InvArgs as u64,
@@ -168,7 +169,7 @@ where
         inner: output,
         bytes: 0,
     };
-    let r = transform(job, &mut input, &mut output);
+    let r = transform(job, &mut input, &mut output, &files);
     let flushed = output.flush();
     report.bytes_in = input.bytes;
     report.bytes_out = output.bytes;

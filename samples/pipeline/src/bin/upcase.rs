@@ -6,7 +6,7 @@ use tile_filters::filter;
 
 fn main() {
     tile_runtime::run(|tile| {
-        filter::run(tile, |job, input, output| {
+        filter::run(tile, |job, input, output, _files| {
             if !job.params.trim().is_empty() {
                 return Err(filter::Failure::params(format!(
                     "upcase takes no parameters, got `{}`",

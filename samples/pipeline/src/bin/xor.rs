@@ -16,7 +16,7 @@ fn key(param: Option<&str>) -> Result<u8, Failure> {
 
 fn main() {
     tile_runtime::run(|tile| {
-        filter::run(tile, |job, input, output| {
+        filter::run(tile, |job, input, output, _files| {
             let k = key(job.param("key"))?;
             let mut buf = vec![0u8; 64 << 10];
             loop {

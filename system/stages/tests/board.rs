@@ -1,0 +1,222 @@
+//! The software stages on the simulated demo board, chained by the
+//! pipeline sample's app, against references computed here on the host
+//! (RustCrypto, the FIR's direct definition).
+#![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
+
+use std::path::Path;
+use std::time::Duration;
+
+use board_host::{Board, BoardUri, CuState, OpenOptions};
+use kif::plan::{FILES, PlanEntry, RootPlan};
+use tile_runtime::tcu_mmio::TileId;
+
+const ROOT: TileId = TileId::on_chip0(1);
+const APP: TileId = TileId::on_chip0(2);
+
+fn image(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_BIN_EXE_sw-fir")).with_file_name(name);
+    std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (build the workspace first: cargo build --workspace)",
+            p.display()
+        )
+    })
+}
+
+/// Boots `pipeline IN OUT STAGE…` on tile 2 with `stages` (program,
+/// parameters) as its children on tiles 3, 4, …; the host puts `files`
+/// first. Returns the app's exit code, what it and the stages printed,
+/// and `/out`.
+fn pipe(stages: &[(&str, &str)], files: &[(&str, &[u8])]) -> (u64, String, Option<Vec<u8>>) {
+    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
+    let mut entries = vec![PlanEntry {
+        sessions: vec![FILES],
+        host_starts: true,
+        ..PlanEntry::default()
+    }];
+    entries.extend(stages.iter().map(|_| PlanEntry {
+        sessions: vec![FILES],
+        parent: Some(0),
+        ..PlanEntry::default()
+    }));
+    let plan = RootPlan {
+        entries,
+        host_sessions: vec![FILES],
+    };
+    let mut args = vec!["/in".to_owned(), "/out".to_owned()];
+    args.extend(stages.iter().map(|(p, params)| format!("{p} {params}")));
+    let images: Vec<Vec<u8>> = std::iter::once("pipeline")
+        .chain(stages.iter().map(|s| s.0))
+        .map(image)
+        .collect();
+    let apps: Vec<(TileId, &[u8], Vec<&str>)> = images
+        .iter()
+        .enumerate()
+        .map(|(i, img)| {
+            let a = if i == 0 {
+                args.iter().map(String::as_str).collect()
+            } else {
+                vec![]
+            };
+            (TileId::on_chip0(2 + i as u8), img.as_slice(), a)
+        })
+        .collect();
+    let root_args = plan.to_args();
+    board
+        .boot_with_root(
+            &image("tilekit-kernel"),
+            (
+                ROOT,
+                &image("tilekit-root"),
+                root_args.iter().map(String::as_str).collect(),
+            ),
+            &apps,
+        )
+        .unwrap();
+    let host =
+        board_host::HostFiles::when_ready(&board, kif::plan::SESSION_SELS, Duration::from_secs(10))
+            .unwrap();
+    for (path, data) in files {
+        if let Some((dir, _)) = path.rsplit_once('/')
+            && !dir.is_empty()
+        {
+            host.mkdir_all(dir).unwrap();
+        }
+        host.put(path, data, &mut |_| {}).unwrap();
+    }
+    let start = kif::syscall::msg::ActCtrl {
+        act: kif::plan::HOST_ACTS,
+        start: true,
+    };
+    host.syscalls().call(&start.encode()).unwrap();
+    let v = board
+        .wait(APP, Duration::from_secs(120))
+        .unwrap_or_else(|e| panic!("{e}\nroot: {}", board.output(ROOT).unwrap_or_default()));
+    assert_eq!(v.cu, Ok(CuState::Exited), "{}", v.printed);
+    let out = host.get("/out", &mut |_| {}).ok();
+    let mut printed = v.printed;
+    for k in 0..stages.len() {
+        let t = TileId::on_chip0(3 + k as u8);
+        printed += &format!("[{t}] {}", board.output(t).unwrap_or_default());
+    }
+    host.syscalls().exit(0).unwrap();
+    (v.exit_code, printed, out)
+}
+
+fn random(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 40) as u8
+        })
+        .collect()
+}
+
+const KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
+const IV: &str = "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+#[test]
+fn aes_ctr_then_sha256_on_two_tiles_match_rustcrypto() {
+    use ctr::cipher::{KeyIvInit, StreamCipher};
+    use sha2::Digest;
+    let input = random((1 << 20) + 5, 4);
+    let params = format!("key={KEY} iv={IV}");
+    let (code, printed, out) = pipe(
+        &[("sw-aes-ctr", &params), ("sw-sha256", "")],
+        &[("/in", &input)],
+    );
+    assert_eq!(code, 0, "{printed}");
+    let mut enc = input.clone();
+    let key = crypto_model::hex::key(KEY).unwrap();
+    let iv = crypto_model::hex::iv(IV).unwrap();
+    ctr::Ctr128BE::<aes::Aes256>::new_from_slices(&key, &iv)
+        .unwrap()
+        .apply_keystream(&mut enc);
+    let want: [u8; 32] = sha2::Sha256::digest(&enc).into();
+    assert_eq!(out.as_deref(), Some(&want[..]), "{printed}");
+}
+
+#[test]
+fn aes_ctr_twice_with_a_key_file_gives_the_input_back() {
+    let input = random(100_003, 5);
+    let params = format!("key=@/keys/k iv={IV}");
+    let (code, printed, out) = pipe(
+        &[("sw-aes-ctr", &params), ("sw-aes-ctr", &params)],
+        &[
+            ("/in", &input),
+            ("/keys/k", format!("{}\n", &KEY[..32]).as_bytes()),
+        ],
+    );
+    assert_eq!(code, 0, "{printed}");
+    assert!(out.as_deref() == Some(&input[..]), "{printed}");
+}
+
+/// A 16-bit mono PCM WAV of `samples` with a LIST chunk after the data.
+fn wav(samples: &[i16], channels: u16) -> Vec<u8> {
+    let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    let mut h = Vec::new();
+    h.extend_from_slice(b"RIFF");
+    h.extend_from_slice(&(36 + data.len() as u32 + 12).to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&16u32.to_le_bytes());
+    h.extend_from_slice(&1u16.to_le_bytes());
+    h.extend_from_slice(&channels.to_le_bytes());
+    h.extend_from_slice(&48000u32.to_le_bytes());
+    h.extend_from_slice(&(96000 * u32::from(channels)).to_le_bytes());
+    h.extend_from_slice(&(2 * channels).to_le_bytes());
+    h.extend_from_slice(&16u16.to_le_bytes());
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    h.extend_from_slice(&data);
+    h.extend_from_slice(b"LIST\x04\x00\x00\x00abcd");
+    h
+}
+
+#[test]
+fn fir_on_a_wav_matches_the_direct_definition() {
+    let x: Vec<i16> = random(2 * 30_001, 6)
+        .chunks(2)
+        .map(|p| i16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    let taps: Vec<i16> = vec![32767; 16]
+        .into_iter()
+        .chain([-12000, 5, 0, 7])
+        .collect();
+    let taps_text: String = taps.iter().map(|t| format!("{t}\n")).collect();
+    let (code, printed, out) = pipe(
+        &[("sw-fir", "taps=/taps.txt")],
+        &[("/in", &wav(&x, 1)), ("/taps.txt", taps_text.as_bytes())],
+    );
+    assert_eq!(code, 0, "{printed}");
+    let want: Vec<u8> = dsp_model::reference(&taps, &x)
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    assert!(out.as_deref() == Some(&want[..]), "{printed}");
+}
+
+#[test]
+fn a_stereo_wav_and_a_bad_key_are_refused_with_the_fix() {
+    let (code, printed, _) = pipe(
+        &[("sw-fir", "taps=/t")],
+        &[("/in", &wav(&[1, 2, 3, 4], 2)), ("/t", b"1 2 3")],
+    );
+    assert_ne!(code, 0, "{printed}");
+    assert!(
+        printed.contains("16-bit PCM mono") && printed.contains("sox"),
+        "{printed}"
+    );
+    let (code, printed, _) = pipe(&[("sw-aes-ctr", "key=00ff iv=00")], &[("/in", b"x")]);
+    assert_ne!(code, 0, "{printed}");
+    assert!(
+        printed.contains("stage 0 (sw-aes-ctr) failed: it does not understand its parameters"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("aes-ctr key: 2 bytes, expected 16 (AES-128) or 32 (AES-256)"),
+        "{printed}"
+    );
+}
