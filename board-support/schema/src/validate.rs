@@ -60,6 +60,7 @@ impl Catalog {
                 "sw-aes-ctr",
                 "sw-sha256",
                 "sw-fir",
+                "sw-isp",
             ]),
         }
     }

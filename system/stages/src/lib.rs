@@ -2,9 +2,9 @@
 //! through an engine in chunks.
 //!
 //! Each stage is a filter program (`tile_filters::filter::run`) on a core
-//! tile: `sw-aes-ctr key=HEX|@FILE iv=HEX`, `sw-sha256`, `sw-fir
-//! taps=PATH`. They run the same engines as the accelerators' device
-//! models (`crypto-model`, `dsp-model`), so a stage gives the same bytes
+//! tile: `sw-isp [black=N] [wb=R,G,B] [gamma=srgb|linear]`, `sw-aes-ctr
+//! key=HEX|@FILE iv=HEX`, `sw-sha256`, `sw-fir taps=PATH`. They run the same engines as the accelerators' device
+//! models (`isp-model`, `crypto-model`, `dsp-model`), so a stage gives the same bytes
 //! on a core as on its accelerator.
 #![forbid(unsafe_code)]
 

@@ -220,3 +220,32 @@ fn a_stereo_wav_and_a_bad_key_are_refused_with_the_fix() {
         "{printed}"
     );
 }
+
+#[test]
+fn isp_then_aes_ctr_on_two_tiles_match_the_engines_on_the_host() {
+    use ctr::cipher::{KeyIvInit, StreamCipher};
+    // A 16-bit raw frame of odd size.
+    let (w, h) = (123, 77);
+    let mut pgm = format!("P5\n{w} {h}\n4095\n").into_bytes();
+    for (i, v) in random(2 * w * h, 12).chunks(2).enumerate() {
+        let s = (u16::from_le_bytes([v[0], v[1]]) % 4096).max((i % 4000) as u16);
+        pgm.extend(s.to_be_bytes());
+    }
+    let params = format!("key={} iv={IV}", &KEY[..32]);
+    let (code, printed, out) = pipe(
+        &[("sw-isp", "black=64 wb=2,1,1.5"), ("sw-aes-ctr", &params)],
+        &[("/in", &pgm)],
+    );
+    assert_eq!(code, 0, "{printed}");
+    let mut want = isp_model::process(
+        &pgm,
+        isp_model::Params::parse("black=64 wb=2,1,1.5").unwrap(),
+    )
+    .unwrap();
+    let key = crypto_model::hex::key(&KEY[..32]).unwrap();
+    let iv = crypto_model::hex::iv(IV).unwrap();
+    ctr::Ctr128BE::<aes::Aes128>::new_from_slices(&key, &iv)
+        .unwrap()
+        .apply_keystream(&mut want);
+    assert!(out.as_deref() == Some(&want[..]), "{printed}");
+}
