@@ -3,70 +3,34 @@
 //! file system meanwhile.
 #![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
 
-use std::path::Path;
 use std::time::Duration;
 
-use board_host::{Board, BoardUri, CuState, OpenOptions};
+use board_host::{Board, CuState};
+use boot_harness::{Program, ROOT, host_files, random_bytes};
 use file_copy::{FNV_START, byte, fnv};
-use kif::plan::{FILES, PlanEntry, RootPlan};
+use kif::plan::{FILES, PlanEntry};
 use tile_runtime::tcu_mmio::TileId;
-
-const ROOT: TileId = TileId::on_chip0(1);
-
-fn image(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_BIN_EXE_fcopy")).with_file_name(name);
-    std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (build the workspace first: cargo build --workspace)",
-            p.display()
-        )
-    })
-}
 
 /// The demo board booted with the kernel, root and `fcopy` with each of
 /// `runs` on tiles 2, 3, …, each with a session of root's file service
 /// (the host starts them, with `host_starts`; the host gets a session too,
 /// with `host_fs`). Returns the board and the programs' tiles.
 fn boot(runs: &[Vec<&str>], host_starts: bool, host_fs: bool) -> (Board, Vec<TileId>) {
-    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-    let plan = RootPlan {
-        entries: runs
-            .iter()
-            .map(|_| PlanEntry {
-                serves: false,
-                sessions: vec![FILES],
-                host_starts,
-                parent: None,
-            })
-            .collect(),
-        host_sessions: if host_fs { vec![FILES] } else { vec![] },
-    };
-    let img = image("fcopy");
-    let apps: Vec<(TileId, &[u8], Vec<&str>)> = runs
+    let programs: Vec<Program> = runs
         .iter()
-        .enumerate()
-        .map(|(i, a)| (TileId::on_chip0(2 + i as u8), img.as_slice(), a.clone()))
+        .map(|args| {
+            Program::new(
+                "fcopy",
+                args,
+                PlanEntry {
+                    sessions: vec![FILES],
+                    host_starts,
+                    ..PlanEntry::default()
+                },
+            )
+        })
         .collect();
-    let args = plan.to_args();
-    board
-        .boot_with_root(
-            &image("tilekit-kernel"),
-            (
-                ROOT,
-                &image("tilekit-root"),
-                args.iter().map(String::as_str).collect(),
-            ),
-            &apps,
-        )
-        .unwrap();
-    let tiles = apps.iter().map(|a| a.0).collect();
-    (board, tiles)
-}
-
-/// The host's file client, once root has given the host its session.
-fn host_files(board: &Board) -> board_host::HostFiles<'_> {
-    board_host::HostFiles::when_ready(board, kif::plan::SESSION_SELS, Duration::from_secs(10))
-        .unwrap()
+    boot_harness::boot(&programs, if host_fs { vec![FILES] } else { vec![] })
 }
 
 /// Boots `fcopy` with each of `runs` (its arguments) on tiles 2, 3, …,
@@ -147,11 +111,7 @@ fn through_the_host(runs: &[Vec<&str>], input: &[u8]) -> Vec<u8> {
     let files = host_files(&board);
     files.put("/in.bin", input, &mut |_| {}).unwrap();
     for k in 0..runs.len() as u64 {
-        let start = kif::syscall::msg::ActCtrl {
-            act: kif::CapSel(kif::plan::HOST_ACTS.0 + k),
-            start: true,
-        };
-        files.syscalls().call(&start.encode()).unwrap();
+        boot_harness::start_held(&files, k);
     }
     for t in &apps {
         let v = board
@@ -182,15 +142,7 @@ fn through_the_host(runs: &[Vec<&str>], input: &[u8]) -> Vec<u8> {
 }
 
 fn random(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 40) as u8
-        })
-        .collect()
+    random_bytes(n, seed)
 }
 
 #[test]

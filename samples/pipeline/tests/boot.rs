@@ -4,108 +4,12 @@
 //! collects their reports; the host gets the output.
 #![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
 
-use std::path::Path;
-use std::time::Duration;
+use boot_harness::{random_bytes as random, run_pipeline};
 
-use board_host::{Board, BoardUri, CuState, OpenOptions};
-use kif::plan::{FILES, PlanEntry, RootPlan};
-use tile_runtime::tcu_mmio::TileId;
-
-const ROOT: TileId = TileId::on_chip0(1);
-const APP: TileId = TileId::on_chip0(2);
-
-fn image(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_BIN_EXE_pipeline")).with_file_name(name);
-    std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (build the workspace first: cargo build --workspace)",
-            p.display()
-        )
-    })
-}
-
-/// Boots the app with `args` on tile 2 and `filters` on tiles 3, 4, …
-/// as its children (all with a session of `fs`; the host has one too and
-/// starts the app once it has put `input` at `/in`). Waits for the app
-/// and returns its exit code, what it printed, and `/out` if it exists.
+/// Runs the app with `args` and `filters`, `input` at `/in`.
 fn run(args: &[&str], filters: &[&str], input: &[u8]) -> (u64, String, Option<Vec<u8>>) {
-    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-    let mut entries = vec![PlanEntry {
-        sessions: vec![FILES],
-        host_starts: true,
-        ..PlanEntry::default()
-    }];
-    entries.extend(filters.iter().map(|_| PlanEntry {
-        sessions: vec![FILES],
-        parent: Some(0),
-        ..PlanEntry::default()
-    }));
-    let plan = RootPlan {
-        entries,
-        host_sessions: vec![FILES],
-    };
-    let images: Vec<Vec<u8>> = std::iter::once("pipeline")
-        .chain(filters.iter().copied())
-        .map(image)
-        .collect();
-    let apps: Vec<(TileId, &[u8], Vec<&str>)> = images
-        .iter()
-        .enumerate()
-        .map(|(i, img)| {
-            let a = if i == 0 { args.to_vec() } else { vec![] };
-            (TileId::on_chip0(2 + i as u8), img.as_slice(), a)
-        })
-        .collect();
-    let root_args = plan.to_args();
-    board
-        .boot_with_root(
-            &image("tilekit-kernel"),
-            (
-                ROOT,
-                &image("tilekit-root"),
-                root_args.iter().map(String::as_str).collect(),
-            ),
-            &apps,
-        )
-        .unwrap();
-    let files =
-        board_host::HostFiles::when_ready(&board, kif::plan::SESSION_SELS, Duration::from_secs(10))
-            .unwrap();
-    files.put("/in", input, &mut |_| {}).unwrap();
-    let start = kif::syscall::msg::ActCtrl {
-        act: kif::plan::HOST_ACTS,
-        start: true,
-    };
-    files.syscalls().call(&start.encode()).unwrap();
-    let v = board
-        .wait(APP, Duration::from_secs(120))
-        .unwrap_or_else(|e| panic!("{e}\nroot: {}", board.output(ROOT).unwrap_or_default()));
-    assert_eq!(v.cu, Ok(CuState::Exited), "{}", v.printed);
-    let out = files.get("/out", &mut |_| {}).ok();
-    // The pipes are gone again.
-    let tmp = files.read_dir("/tmp").unwrap_or_default();
-    assert!(tmp.is_empty(), "pipes left behind: {tmp:?}");
-    let mut printed = v.printed;
-    for k in 0..filters.len() {
-        let t = TileId::on_chip0(3 + k as u8);
-        printed += &format!("[{t}] {}", board.output(t).unwrap_or_default());
-    }
-    files.syscalls().exit(0).unwrap();
-    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
-    assert_eq!(r.cu, Ok(CuState::Exited), "{}", r.printed);
-    (v.exit_code, printed, out)
-}
-
-fn random(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 40) as u8
-        })
-        .collect()
+    let r = run_pipeline(args, filters, &[("/in", input)]);
+    (r.code, r.printed, r.out)
 }
 
 #[test]

@@ -3,116 +3,17 @@
 //! (RustCrypto, the FIR's direct definition).
 #![allow(clippy::unwrap_used)] // Tests unwrap: a panic is a test failure.
 
-use std::path::Path;
-use std::time::Duration;
+use boot_harness::{random_bytes as random, run_pipeline};
 
-use board_host::{Board, BoardUri, CuState, OpenOptions};
-use kif::plan::{FILES, PlanEntry, RootPlan};
-use tile_runtime::tcu_mmio::TileId;
-
-const ROOT: TileId = TileId::on_chip0(1);
-const APP: TileId = TileId::on_chip0(2);
-
-fn image(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_BIN_EXE_sw-fir")).with_file_name(name);
-    std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (build the workspace first: cargo build --workspace)",
-            p.display()
-        )
-    })
-}
-
-/// Boots `pipeline IN OUT STAGE…` on tile 2 with `stages` (program,
-/// parameters) as its children on tiles 3, 4, …; the host puts `files`
-/// first. Returns the app's exit code, what it and the stages printed,
-/// and `/out`.
+/// Runs the `pipeline` app over `stages` (program, parameters) from `/in`
+/// to `/out`, the host putting `files` first.
 fn pipe(stages: &[(&str, &str)], files: &[(&str, &[u8])]) -> (u64, String, Option<Vec<u8>>) {
-    let board = Board::open(&BoardUri::Demo, &OpenOptions::default()).unwrap();
-    let mut entries = vec![PlanEntry {
-        sessions: vec![FILES],
-        host_starts: true,
-        ..PlanEntry::default()
-    }];
-    entries.extend(stages.iter().map(|_| PlanEntry {
-        sessions: vec![FILES],
-        parent: Some(0),
-        ..PlanEntry::default()
-    }));
-    let plan = RootPlan {
-        entries,
-        host_sessions: vec![FILES],
-    };
     let mut args = vec!["/in".to_owned(), "/out".to_owned()];
     args.extend(stages.iter().map(|(p, params)| format!("{p} {params}")));
-    let images: Vec<Vec<u8>> = std::iter::once("pipeline")
-        .chain(stages.iter().map(|s| s.0))
-        .map(image)
-        .collect();
-    let apps: Vec<(TileId, &[u8], Vec<&str>)> = images
-        .iter()
-        .enumerate()
-        .map(|(i, img)| {
-            let a = if i == 0 {
-                args.iter().map(String::as_str).collect()
-            } else {
-                vec![]
-            };
-            (TileId::on_chip0(2 + i as u8), img.as_slice(), a)
-        })
-        .collect();
-    let root_args = plan.to_args();
-    board
-        .boot_with_root(
-            &image("tilekit-kernel"),
-            (
-                ROOT,
-                &image("tilekit-root"),
-                root_args.iter().map(String::as_str).collect(),
-            ),
-            &apps,
-        )
-        .unwrap();
-    let host =
-        board_host::HostFiles::when_ready(&board, kif::plan::SESSION_SELS, Duration::from_secs(10))
-            .unwrap();
-    for (path, data) in files {
-        if let Some((dir, _)) = path.rsplit_once('/')
-            && !dir.is_empty()
-        {
-            host.mkdir_all(dir).unwrap();
-        }
-        host.put(path, data, &mut |_| {}).unwrap();
-    }
-    let start = kif::syscall::msg::ActCtrl {
-        act: kif::plan::HOST_ACTS,
-        start: true,
-    };
-    host.syscalls().call(&start.encode()).unwrap();
-    let v = board
-        .wait(APP, Duration::from_secs(120))
-        .unwrap_or_else(|e| panic!("{e}\nroot: {}", board.output(ROOT).unwrap_or_default()));
-    assert_eq!(v.cu, Ok(CuState::Exited), "{}", v.printed);
-    let out = host.get("/out", &mut |_| {}).ok();
-    let mut printed = v.printed;
-    for k in 0..stages.len() {
-        let t = TileId::on_chip0(3 + k as u8);
-        printed += &format!("[{t}] {}", board.output(t).unwrap_or_default());
-    }
-    host.syscalls().exit(0).unwrap();
-    (v.exit_code, printed, out)
-}
-
-fn random(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 40) as u8
-        })
-        .collect()
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let images: Vec<&str> = stages.iter().map(|s| s.0).collect();
+    let r = run_pipeline(&args, &images, files);
+    (r.code, r.printed, r.out)
 }
 
 const KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
