@@ -180,6 +180,59 @@ impl<'a> Job<'a> {
     }
 }
 
+/// A pipeline's report of one stage, one line of text (tab-separated:
+/// `stage`, index, name, tile, bytes in, bytes out, µs from the start
+/// until it reported) — what an app writes for a tool to read
+/// (`tilekit pipe`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StageLine<'a> {
+    /// Position in the pipeline.
+    pub index: u64,
+    /// The stage's name.
+    pub name: &'a str,
+    /// The tile it ran on (`TileId::raw`).
+    pub tile: u64,
+    /// Bytes read.
+    pub bytes_in: u64,
+    /// Bytes written.
+    pub bytes_out: u64,
+    /// Microseconds from the pipeline's start until the stage reported.
+    pub micros: u64,
+}
+
+impl core::fmt::Display for StageLine<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "stage\t{}\t{}\t{}\t{}\t{}\t{}",
+            self.index, self.name, self.tile, self.bytes_in, self.bytes_out, self.micros
+        )
+    }
+}
+
+impl<'a> StageLine<'a> {
+    /// Reads a line written by `Display` (`None` if it is not one).
+    pub fn parse(line: &'a str) -> Option<StageLine<'a>> {
+        let mut f = line.trim_end().split('\t');
+        let mut fields = [""; 7];
+        for x in &mut fields {
+            *x = f.next()?;
+        }
+        let [tag, index, name, tile, bytes_in, bytes_out, micros] = fields;
+        if tag != "stage" || name.is_empty() || f.next().is_some() {
+            return None;
+        }
+        Some(StageLine {
+            index: index.parse().ok()?,
+            name,
+            tile: tile.parse().ok()?,
+            bytes_in: bytes_in.parse().ok()?,
+            bytes_out: bytes_out.parse().ok()?,
+            micros: micros.parse().ok()?,
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -243,6 +296,25 @@ mod tests {
         b[0] = 1;
         b[24] = 0xFF;
         assert_eq!(Job::decode(&b), Err(ProtoError::NotUtf8));
+    }
+
+    #[test]
+    fn stage_lines_round_trip() {
+        use std::string::ToString;
+        let l = StageLine {
+            index: 1,
+            name: "aes-ctr",
+            tile: 9,
+            bytes_in: 1 << 26,
+            bytes_out: 1 << 26,
+            micros: 123_456,
+        };
+        let text = l.to_string();
+        assert_eq!(text, "stage\t1\taes-ctr\t9\t67108864\t67108864\t123456");
+        assert_eq!(StageLine::parse(&text), Some(l));
+        assert_eq!(StageLine::parse("stage\t1\tx\t2\t3\t4"), None);
+        assert_eq!(StageLine::parse("pipeline: done"), None);
+        assert_eq!(StageLine::parse("stage\t1\tx\t2\t3\t4\t5\t6"), None);
     }
 
     proptest! {

@@ -18,6 +18,7 @@ mod exit;
 mod images;
 mod list;
 mod open;
+mod pipe;
 mod progress;
 mod run;
 mod sim;
@@ -59,6 +60,8 @@ enum Command {
     Dump(dump::Args),
     /// Boot the board with the kernel, run a program on a core, follow its output.
     Run(run::Args),
+    /// Run a pipeline of filters (ISP, FIR, AES-CTR, SHA-256) on a board, from a file to a file.
+    Pipe(pipe::Args),
     /// Run a program like `run` and write its TCU commands and messages as a Chrome/Perfetto trace.
     Trace(trace::TraceArgs),
     /// Bring a board up as its board file's boot: section says, and follow it.
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(&args),
         Command::Dump(args) => dump::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Pipe(args) => pipe::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Up(args) => up::run(&args),
         Command::Doctor(args) => Ok(doctor::run(&args)),

@@ -99,6 +99,7 @@ fn help_texts() {
         &["list", "--help"],
         &["run", "--help"],
         &["trace", "--help"],
+        &["pipe", "--help"],
         &["up", "--help"],
         &["dump", "--help"],
         &["doctor", "--help"],
@@ -997,4 +998,117 @@ fn stop_at_entry_holds_the_program_until_enter_and_names_its_process() {
     assert!(status.success(), "{seen}{rest}");
     assert!(out.contains("Hello, held! from tile C0T02"), "{out}");
     assert!(rest.contains(&format!("gdb -p {pid}")), "{rest}");
+}
+
+#[test]
+fn pipe_runs_stages_on_tiles_and_equals_openssl() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.bin");
+    let data: Vec<u8> = (0..300_007u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&input, &data).unwrap();
+    let key = dir.path().join("key.hex");
+    std::fs::write(
+        &key,
+        "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4\n",
+    )
+    .unwrap();
+    let out = dir.path().join("deep/out.bin");
+    let iv = "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    let stage = format!("aes-ctr:key=@{}:iv={iv}", key.display());
+    let (code, stdout, stderr) = tilekit(&[
+        "pipe",
+        "--json",
+        "--in",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        &stage,
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["stages"][0]["name"], "aes-ctr");
+    assert_eq!(v["stages"][0]["tile"], "C0T03");
+    assert_eq!(v["stages"][0]["bytes_in"], data.len());
+    assert_eq!(v["output_bytes"], data.len());
+    let mut child = Command::new("openssl")
+        .args([
+            "enc",
+            "-aes-256-ctr",
+            "-K",
+            "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+            "-iv",
+            iv,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl (the reference) must be installed");
+    let mut stdin = child.stdin.take().unwrap();
+    let feed = data.clone();
+    let writer = std::thread::spawn(move || stdin.write_all(&feed));
+    let reference = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        std::fs::read(&out).unwrap() == reference.stdout,
+        "differs from openssl"
+    );
+    // The table names the tile of each stage.
+    let (code, stdout, stderr) = tilekit(&[
+        "pipe",
+        "--software",
+        "--in",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        &stage,
+        "sha256",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("C0T04 (software)"), "{stdout}");
+    assert_eq!(std::fs::read(&out).unwrap().len(), 32);
+}
+
+#[test]
+fn pipe_refuses_what_cannot_run_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.bin");
+    std::fs::write(&input, b"0123456789").unwrap();
+    let out = dir.path().join("out.bin");
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let (code, _, stderr) = tilekit(&["pipe", "--in", i, "--out", o, "blur"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "`blur` is not a stage this tilekit knows; use one of: isp, fir, aes-ctr, sha256"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = tilekit(&[
+        "pipe",
+        "--board",
+        "boards/minimal.yaml",
+        "--in",
+        i,
+        "--out",
+        o,
+        "sha256",
+        "sha256",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("this pipeline needs 4 core tiles (root, the app and 2 software stage(s)), the board `minimal` has"), "{stderr}");
+    // A stage that refuses its parameters: the error names it and why.
+    let (code, _, stderr) = tilekit(&["pipe", "--in", i, "--out", o, "aes-ctr:key=00ff:iv=00"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("stage 0 (aes-ctr) failed: it does not understand its parameters"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("aes-ctr key: 2 bytes, expected 16 (AES-128) or 32 (AES-256)"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }

@@ -1,15 +1,19 @@
-//! `pipeline [--after MARK] IN OUT STAGE…`: chains the filters root handed this program
+//! `pipeline [--after MARK] [--report PATH] IN OUT STAGE…`: chains the filters root handed this program
 //! (`parent:` in the board file), in boot order, from file IN to file OUT
 //! through pipes; STAGE is the k-th filter's name followed by its
 //! parameters (`"xor key=90"`). Prints, per stage, the tile it ran on,
 //! the bytes in and out and when it finished. With `--after MARK` it
 //! first waits (up to 60 s) until MARK exists: another boot program
-//! writes the input.
+//! writes the input. With `--report PATH` it also writes each stage's
+//! `filter_proto::StageLine` there (what `tilekit pipe` reads).
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
 
-use tile_files::FileSession;
+use std::io::Write;
+
+use filter_proto::StageLine;
+use tile_files::{FileSession, flags};
 use tile_filters::Pipeline;
 use tile_gates::{ChildActivity, Env};
 use tile_runtime::tcu_mmio::TileId;
@@ -30,13 +34,21 @@ fn main() {
 fn run(env: &Env<'_>) -> Result<(), String> {
     let mut args = env.tile.args();
     let files = FileSession::first(env).map_err(|e| format!("no file session: {e}"))?;
-    if let [flag, mark, rest @ ..] = args
-        && flag == "--after"
-    {
-        if !files.wait_for(mark, Duration::from_secs(60)) {
-            return Err(format!("{mark} did not appear within 60 s"));
+    let mut report = None;
+    loop {
+        match args {
+            [flag, mark, rest @ ..] if flag == "--after" => {
+                if !files.wait_for(mark, Duration::from_secs(60)) {
+                    return Err(format!("{mark} did not appear within 60 s"));
+                }
+                args = rest;
+            }
+            [flag, path, rest @ ..] if flag == "--report" => {
+                report = Some(path.clone());
+                args = rest;
+            }
+            _ => break,
         }
-        args = rest;
     }
     let [input, output, stages @ ..] = args else {
         return Err(
@@ -57,6 +69,30 @@ fn run(env: &Env<'_>) -> Result<(), String> {
         p = p.stage(child, name, params);
     }
     let results = p.run().map_err(|e| e.to_string())?;
+    if let Some(path) = report {
+        let lines: String = results
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let line = StageLine {
+                    index: k as u64,
+                    name: &r.name,
+                    tile: r.report.tile,
+                    bytes_in: r.report.bytes_in,
+                    bytes_out: r.report.bytes_out,
+                    micros: r.elapsed.as_micros() as u64,
+                };
+                format!("{line}\n")
+            })
+            .collect();
+        let mut f = files
+            .open(&path, flags::WRITE | flags::CREATE | flags::TRUNC)
+            .map_err(|e| format!("cannot write the report {path}: {e}"))?;
+        f.write_all(lines.as_bytes())
+            .map_err(|e| format!("cannot write the report {path}: {e}"))?;
+        f.close()
+            .map_err(|e| format!("cannot write the report {path}: {e}"))?;
+    }
     for (k, r) in results.iter().enumerate() {
         env.tile.print(&format!(
             "pipeline: stage {k} {} on {}: {} bytes in, {} out, done at {} ms\n",

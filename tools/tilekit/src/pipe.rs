@@ -1,0 +1,473 @@
+//! `tilekit pipe --in PATH --out PATH [--software] [--json] STAGE…`: runs
+//! a pipeline of filters on a board — the input put onto the board's file
+//! system, each stage on its own tile, the output got back — and says
+//! which tile ran each stage, the bytes and the time.
+//!
+//! Stages are `NAME[:key=value]…`: `isp[:black=N][:wb=R,G,B][:gamma=srgb|linear]`,
+//! `fir:taps=PATH`, `aes-ctr:key=HEX|@FILE:iv=HEX`, `sha256`. Parameters
+//! that name files (`taps=`, `key=@`) name files of this machine: they are
+//! put onto the board first. The stages are filters chained by the
+//! `pipeline` app through pipes on root's file system.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use board_host::{Board, CuState};
+use board_schema::TileKind;
+use filter_proto::StageLine;
+use serde_json::json;
+use tcu_mmio::TileId;
+
+use crate::exit::Exit;
+use crate::open::BoardArgs;
+
+/// Options of `tilekit pipe`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    board: BoardArgs,
+    /// The input file (on this machine).
+    #[arg(long = "in", value_name = "PATH")]
+    input: PathBuf,
+    /// Where the output goes (parent folders created).
+    #[arg(long = "out", value_name = "PATH")]
+    output: PathBuf,
+    /// Run every stage in software on a core tile, even where the board
+    /// has the accelerator.
+    #[arg(long)]
+    software: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Stop and fail after this many seconds.
+    #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+    timeout: f64,
+    /// The stages, in order: NAME[:key=value]…
+    #[arg(required = true, value_name = "STAGE")]
+    stages: Vec<String>,
+}
+
+/// The stages tilekit knows, the program that runs each in software, and
+/// the accelerator kind that runs it on a tile.
+const KINDS: &[(&str, &str, &str)] = &[
+    ("isp", "sw-isp", "isp"),
+    ("fir", "sw-fir", "dsp"),
+    ("aes-ctr", "sw-aes-ctr", "crypto"),
+    ("sha256", "sw-sha256", "crypto"),
+];
+
+/// A stage as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stage {
+    /// Its name (`aes-ctr`).
+    pub name: String,
+    /// Its parameters, in order.
+    pub params: Vec<(String, String)>,
+}
+
+/// Parses `NAME[:key=value]…`.
+pub fn parse_stage(s: &str) -> Result<Stage, String> {
+    let mut parts = s.split(':');
+    let name = parts.next().unwrap_or_default().to_owned();
+    if !KINDS.iter().any(|k| k.0 == name) {
+        let known: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
+        return Err(format!(
+            "`{name}` is not a stage this tilekit knows; use one of: {}",
+            known.join(", ")
+        ));
+    }
+    let params = parts
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| format!("stage `{s}`: `{p}` is not key=value"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Stage { name, params })
+}
+
+/// A file of this machine a parameter names, and where it goes on the
+/// board.
+struct ParamFile {
+    local: PathBuf,
+    remote: String,
+}
+
+/// The stage's parameters as its program takes them (`key=value` words),
+/// with files of this machine replaced by their place on the board.
+fn program_params(k: usize, st: &Stage, files: &mut Vec<ParamFile>) -> String {
+    st.params
+        .iter()
+        .map(|(key, v)| {
+            let local = match (st.name.as_str(), key.as_str()) {
+                ("fir", "taps") => Some(v.as_str()),
+                ("aes-ctr", "key") => v.strip_prefix('@'),
+                _ => None,
+            };
+            match local {
+                Some(path) => {
+                    let remote = format!("/pipe/params/{k}-{key}");
+                    files.push(ParamFile {
+                        local: PathBuf::from(path),
+                        remote: remote.clone(),
+                    });
+                    let at = if key == "key" { "@" } else { "" };
+                    format!("{key}={at}{remote}")
+                }
+                None => format!("{key}={v}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs the pipeline.
+pub fn run(args: &Args) -> anyhow::Result<Exit> {
+    let t0 = Instant::now();
+    let stages = match args
+        .stages
+        .iter()
+        .map(|s| parse_stage(s))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::Usage);
+        }
+    };
+    let input = match std::fs::read(&args.input) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: reading the input {}: {e}", args.input.display());
+            return Ok(Exit::Failed);
+        }
+    };
+    let mut param_files = Vec::new();
+    let params: Vec<String> = stages
+        .iter()
+        .enumerate()
+        .map(|(k, s)| program_params(k, s, &mut param_files))
+        .collect();
+    let mut uploads = vec![(PathBuf::new(), "/pipe/in".to_owned(), input)];
+    for f in &param_files {
+        match std::fs::read(&f.local) {
+            Ok(b) => uploads.push((f.local.clone(), f.remote.clone(), b)),
+            Err(e) => {
+                eprintln!(
+                    "error: reading {} for a stage's parameter: {e}",
+                    f.local.display()
+                );
+                return Ok(Exit::Failed);
+            }
+        }
+    }
+    let board = match args.board.open(false) {
+        Ok(b) => b,
+        Err(code) => return Ok(code),
+    };
+    let cores: Vec<TileId> = board
+        .rom()
+        .tiles
+        .iter()
+        .filter(|t| t.kind == TileKind::Core)
+        .map(|t| t.id)
+        .collect();
+    let need = 2 + stages.len();
+    if cores.len() < need {
+        eprintln!(
+            "error: this pipeline needs {need} core tiles (root, the app and {} software stage(s)), the board `{}` has {}",
+            stages.len(),
+            board.rom().name,
+            cores.len()
+        );
+        return Ok(Exit::Failed);
+    }
+    if !board.rom().tiles.iter().any(|t| t.kind == TileKind::Host) {
+        eprintln!(
+            "error: board `{}` has no host tile: the input and output travel through it",
+            board.rom().name
+        );
+        return Ok(Exit::Failed);
+    }
+    if !args.software {
+        for st in &stages {
+            let kind = KINDS.iter().find(|k| k.0 == st.name).map_or("", |k| k.2);
+            if let Some(t) = board
+                .rom()
+                .tiles
+                .iter()
+                .find(|t| t.accel.as_deref() == Some(kind))
+            {
+                eprintln!(
+                    "note: stage {} runs in software: driving accelerator tiles comes with their shims (the {kind} tile {} stays idle)",
+                    st.name, t.id
+                );
+            }
+        }
+    }
+    let mut images = Vec::new();
+    for name in ["tilekit-kernel", "tilekit-root", "pipeline"]
+        .into_iter()
+        .chain(
+            stages
+                .iter()
+                .map(|s| KINDS.iter().find(|k| k.0 == s.name).map_or("", |k| k.1)),
+        )
+    {
+        match crate::images::read(name) {
+            Ok((_, b)) => images.push(b),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Exit::Failed);
+            }
+        }
+    }
+    let code = run_on(
+        &board, args, &stages, &params, &uploads, &images, &cores, t0,
+    )?;
+    Ok(code)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_on(
+    board: &Board,
+    args: &Args,
+    stages: &[Stage],
+    params: &[String],
+    uploads: &[(PathBuf, String, Vec<u8>)],
+    images: &[Vec<u8>],
+    cores: &[TileId],
+    t0: Instant,
+) -> anyhow::Result<Exit> {
+    use kif::plan::{FILES, PlanEntry, RootPlan};
+    let mut entries = vec![PlanEntry {
+        sessions: vec![FILES],
+        host_starts: true,
+        ..PlanEntry::default()
+    }];
+    entries.extend(stages.iter().map(|_| PlanEntry {
+        sessions: vec![FILES],
+        parent: Some(0),
+        ..PlanEntry::default()
+    }));
+    let plan = RootPlan {
+        entries,
+        host_sessions: vec![FILES],
+    };
+    let mut app_args = vec![
+        "--report".to_owned(),
+        "/pipe/report".to_owned(),
+        "/pipe/in".to_owned(),
+        "/pipe/out".to_owned(),
+    ];
+    app_args.extend(
+        stages
+            .iter()
+            .zip(params)
+            .map(|(s, p)| format!("{} {p}", s.name)),
+    );
+    let root_args = plan.to_args();
+    let mut apps: Vec<(TileId, &[u8], Vec<&str>)> = vec![(
+        cores[1],
+        &images[2],
+        app_args.iter().map(String::as_str).collect(),
+    )];
+    for (k, img) in images[3..].iter().enumerate() {
+        apps.push((cores[2 + k], img, vec![]));
+    }
+    let bar = crate::progress::spinner(&format!(
+        "loading {} programs onto {}",
+        apps.len() + 2,
+        board.uri()
+    ));
+    let booted = board.boot_with_root(
+        &images[0],
+        (
+            cores[0],
+            &images[1],
+            root_args.iter().map(String::as_str).collect(),
+        ),
+        &apps,
+    );
+    bar.finish_and_clear();
+    if let Err(e) = booted {
+        if let Some(why) = board.kernel_failure() {
+            eprintln!("error: {why}");
+            return Ok(Exit::Failed);
+        }
+        return Ok(crate::open::report(e));
+    }
+    let files = crate::transfer::host_files(board).map_err(anyhow::Error::from)?;
+    for (local, remote, data) in uploads {
+        if let Some((dir, _)) = remote.rsplit_once('/')
+            && !dir.is_empty()
+        {
+            files.mkdir_all(dir)?;
+        }
+        let what = if local.as_os_str().is_empty() {
+            format!("put {}", args.input.display())
+        } else {
+            format!("put {}", local.display())
+        };
+        let bar = crate::progress::bytes(&what, data.len() as u64);
+        files.put(remote, data, &mut |n| bar.set_position(n))?;
+        bar.finish_and_clear();
+    }
+    let started = Instant::now();
+    let start = kif::syscall::msg::ActCtrl {
+        act: kif::plan::HOST_ACTS,
+        start: true,
+    };
+    files.syscalls().call(&start.encode())?;
+    let app = cores[1];
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.0));
+    let view = match board.wait(app, timeout) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let _ = files.syscalls().exit(0);
+            return Ok(Exit::Program(124));
+        }
+    };
+    let ran = started.elapsed();
+    if view.cu != Ok(CuState::Exited) || view.exit_code != 0 {
+        eprintln!("error: the pipeline failed ({}):", view.cu_description());
+        eprint!("{}", indent(&view.printed));
+        for (k, st) in stages.iter().enumerate() {
+            let out = board.output(cores[2 + k]).unwrap_or_default();
+            if !out.is_empty() {
+                eprintln!("stage {k} ({}) on {}:", st.name, cores[2 + k]);
+                eprint!("{}", indent(&out));
+            }
+        }
+        let _ = files.syscalls().exit(0);
+        return Ok(Exit::Failed);
+    }
+    let report = files.get("/pipe/report", &mut |_| {})?;
+    let total = files.stat("/pipe/out").map_or(0, |(n, _)| n);
+    let bar = crate::progress::bytes(&format!("get {}", args.output.display()), total);
+    let out = files.get("/pipe/out", &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    let _ = files.syscalls().exit(0);
+    write_out(&args.output, &out)?;
+    let report = String::from_utf8_lossy(&report);
+    let lines: Vec<StageLine<'_>> = report.lines().filter_map(StageLine::parse).collect();
+    summary(args, &lines, ran, t0.elapsed(), out.len());
+    Ok(Exit::Success)
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+fn write_out(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("creating {} for --out: {e}", dir.display()))?;
+    }
+    std::fs::write(path, data).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
+}
+
+fn tile_name(raw: u64) -> String {
+    u16::try_from(raw)
+        .ok()
+        .and_then(|r| TileId::from_raw(r).ok())
+        .map_or_else(|| "?".to_owned(), |t| t.to_string())
+}
+
+fn summary(args: &Args, lines: &[StageLine<'_>], ran: Duration, wall: Duration, out_len: usize) {
+    if args.json {
+        let stages: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                json!({
+                    "index": l.index, "name": l.name, "tile": tile_name(l.tile), "mode": "software",
+                    "bytes_in": l.bytes_in, "bytes_out": l.bytes_out, "done_ms": l.micros as f64 / 1e3,
+                })
+            })
+            .collect();
+        let v = json!({
+            "stages": stages, "output_bytes": out_len,
+            "pipeline_ms": ran.as_secs_f64() * 1e3, "wall_ms": wall.as_secs_f64() * 1e3,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(["#", "stage", "ran on", "bytes in", "bytes out", "done at"]);
+    for l in lines {
+        table.add_row([
+            l.index.to_string(),
+            l.name.to_owned(),
+            format!("{} (software)", tile_name(l.tile)),
+            l.bytes_in.to_string(),
+            l.bytes_out.to_string(),
+            format!("{:.1} ms", l.micros as f64 / 1e3),
+        ]);
+    }
+    println!("{table}");
+    println!(
+        "{} bytes to {}; the pipeline ran {:.1} ms, {:.1} ms in all (board start and transfers included)",
+        out_len,
+        args.output.display(),
+        ran.as_secs_f64() * 1e3,
+        wall.as_secs_f64() * 1e3
+    );
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_parse_or_say_what_exists() {
+        assert_eq!(
+            parse_stage("isp:black=64:wb=2,1,1.5").unwrap(),
+            Stage {
+                name: "isp".into(),
+                params: vec![
+                    ("black".into(), "64".into()),
+                    ("wb".into(), "2,1,1.5".into())
+                ],
+            }
+        );
+        assert_eq!(parse_stage("sha256").unwrap().params, vec![]);
+        assert!(
+            parse_stage("blur")
+                .unwrap_err()
+                .contains("use one of: isp, fir, aes-ctr, sha256")
+        );
+        assert!(
+            parse_stage("fir:taps")
+                .unwrap_err()
+                .contains("`taps` is not key=value")
+        );
+    }
+
+    #[test]
+    fn files_named_by_parameters_go_onto_the_board() {
+        let mut files = Vec::new();
+        let p = program_params(
+            1,
+            &parse_stage("aes-ctr:key=@k.hex:iv=00").unwrap(),
+            &mut files,
+        );
+        assert_eq!(p, "key=@/pipe/params/1-key iv=00");
+        let p = program_params(2, &parse_stage("fir:taps=lp.txt").unwrap(), &mut files);
+        assert_eq!(p, "taps=/pipe/params/2-taps");
+        let p = program_params(
+            0,
+            &parse_stage("aes-ctr:key=00ff:iv=00").unwrap(),
+            &mut files,
+        );
+        assert_eq!(p, "key=00ff iv=00");
+        let local: Vec<_> = files
+            .iter()
+            .map(|f| f.local.display().to_string())
+            .collect();
+        assert_eq!(local, ["k.hex", "lp.txt"]);
+    }
+}
