@@ -10,11 +10,14 @@
 //! streaming interface. Both are checked against the standards' vectors,
 //! RustCrypto's `ctr` and `openssl enc` (tests/).
 //!
-//! The software stages on core tiles use the same engines, so a tile and a
-//! core give identical bytes.
+//! [`device::CryptoDevice`] is the block's register interface (a
+//! `device_port::Device`), as the shim drives it. The software stages on
+//! core tiles use the same engines, so a tile and a core give identical
+//! bytes.
 #![forbid(unsafe_code)]
 
 mod aes_ctr;
+pub mod device;
 pub mod hex;
 mod sha256;
 
