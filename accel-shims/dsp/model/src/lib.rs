@@ -10,9 +10,12 @@
 //!
 //! [`taps`] reads a taps file (whitespace-separated integers); [`wav`]
 //! accepts a WAV header on input (16-bit PCM mono only, others refused with
-//! the fix). The software stage on a core tile uses the same engine.
+//! the fix). [`device::DspDevice`] is the block's register interface (a
+//! `device_port::Device`). The software stage on a core tile uses the same
+//! engine.
 #![forbid(unsafe_code)]
 
+pub mod device;
 pub mod taps;
 pub mod wav;
 
