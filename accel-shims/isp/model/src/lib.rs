@@ -21,9 +21,11 @@
 //! stage (the same code) give the same bytes on any platform. [`Isp`]
 //! streams: bytes arrive in chunks of any size, rows leave as soon as the
 //! two rows below them are in (a 5-row window, as a line-buffered block
-//! would hold).
+//! would hold). [`device::IspDevice`] is the block's register interface (a
+//! `device_port::Device`).
 #![forbid(unsafe_code)]
 
+pub mod device;
 pub mod gamma;
 pub mod params;
 pub mod pnm;
