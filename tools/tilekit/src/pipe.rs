@@ -56,6 +56,11 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("sha256", "sw-sha256", "crypto"),
 ];
 
+/// The (name, software program, accelerator kind) of stage `name`.
+fn kind(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    KINDS.iter().find(|k| k.0 == name)
+}
+
 /// A stage as given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stage {
@@ -69,7 +74,7 @@ pub struct Stage {
 pub fn parse_stage(s: &str) -> Result<Stage, String> {
     let mut parts = s.split(':');
     let name = parts.next().unwrap_or_default().to_owned();
-    if !KINDS.iter().any(|k| k.0 == name) {
+    if kind(&name).is_none() {
         let known: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
         return Err(format!(
             "`{name}` is not a stage this tilekit knows; use one of: {}",
@@ -192,7 +197,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     }
     if !args.software {
         for st in &stages {
-            let kind = KINDS.iter().find(|k| k.0 == st.name).map_or("", |k| k.2);
+            let kind = kind(&st.name).map_or("", |k| k.2);
             if let Some(t) = board
                 .rom()
                 .tiles
@@ -209,11 +214,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut images = Vec::new();
     for name in ["tilekit-kernel", "tilekit-root", "pipeline"]
         .into_iter()
-        .chain(
-            stages
-                .iter()
-                .map(|s| KINDS.iter().find(|k| k.0 == s.name).map_or("", |k| k.1)),
-        )
+        .chain(stages.iter().map(|s| kind(&s.name).map_or("", |k| k.1)))
     {
         match crate::images::read(name) {
             Ok((_, b)) => images.push(b),

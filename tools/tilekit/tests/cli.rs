@@ -640,23 +640,24 @@ fn run_boots_the_kernel_which_starts_the_program() {
     assert!(stderr.contains("TILEKIT_IMAGE_PATH"), "{stderr}");
 }
 
-#[test]
-fn up_starts_the_boot_section_through_root() {
+/// `tilekit up` on the demo board with `boot` (YAML list items) as its
+/// boot: section.
+fn up_with_boot(boot: &str) -> (i32, String, String) {
     let demo = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/demo.yaml"),
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("booting.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "{demo}boot:\n  - {{ program: hello, tile: 2, args: [first] }}\n  - {{ program: crasher, tile: 3, args: [exit, \"7\"] }}\n"
-        ),
-    )
-    .unwrap();
-    let f = file.display().to_string();
-    let (code, stdout, stderr) = tilekit(&["up", "--board", &f]);
+    let file = dir.path().join("board.yaml");
+    std::fs::write(&file, format!("{demo}boot:\n{boot}")).unwrap();
+    tilekit(&["up", "--board", &file.display().to_string()])
+}
+
+#[test]
+fn up_starts_the_boot_section_through_root() {
+    let (code, stdout, stderr) = up_with_boot(
+        "  - { program: hello, tile: 2, args: [first] }\n  - { program: crasher, tile: 3, args: [exit, \"7\"] }\n",
+    );
     assert_eq!(
         code, 7,
         "the first failing program's code\n{stdout}{stderr}"
@@ -681,21 +682,9 @@ fn up_starts_the_boot_section_through_root() {
 
 #[test]
 fn up_gives_sessions_as_the_boot_section_says() {
-    let demo = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/demo.yaml"),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("services.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "{demo}boot:\n  - {{ program: echo-srv, tile: 2, serves: echo }}\n  - {{ program: echo-client, tile: 3, args: [hi, there], sessions: [echo] }}\n"
-        ),
-    )
-    .unwrap();
-    let f = file.display().to_string();
-    let (code, stdout, stderr) = tilekit(&["up", "--board", &f]);
+    let (code, stdout, stderr) = up_with_boot(
+        "  - { program: echo-srv, tile: 2, serves: echo }\n  - { program: echo-client, tile: 3, args: [hi, there], sessions: [echo] }\n",
+    );
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
         stdout.contains("[C0T03] echo-client: [1] HI THERE"),
@@ -711,12 +700,8 @@ fn up_gives_sessions_as_the_boot_section_says() {
         "{stdout}"
     );
     // A session with a service nobody serves is refused before booting.
-    std::fs::write(
-        &file,
-        format!("{demo}boot:\n  - {{ program: echo-client, tile: 3, sessions: [echo] }}\n"),
-    )
-    .unwrap();
-    let (code, _, stderr) = tilekit(&["up", "--board", &f]);
+    let (code, _, stderr) =
+        up_with_boot("  - { program: echo-client, tile: 3, sessions: [echo] }\n");
     assert_eq!(code, 1);
     assert!(
         stderr.contains("B14") && stderr.contains("no earlier boot entry serves"),
@@ -754,21 +739,9 @@ fn a_kernel_that_dies_at_boot_is_named_as_the_cause() {
 
 #[test]
 fn up_gives_programs_sessions_with_roots_file_service() {
-    let demo = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/demo.yaml"),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("files.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "{demo}boot:\n  - {{ program: fcopy, tile: 2, args: [gen, /x, \"1000\", \"1\", --mark, /x.ready], sessions: [fs] }}\n  - {{ program: fcopy, tile: 3, args: [--after, /x.ready, sum, /x], sessions: [fs] }}\n"
-        ),
-    )
-    .unwrap();
-    let f = file.display().to_string();
-    let (code, stdout, stderr) = tilekit(&["up", "--board", &f]);
+    let (code, stdout, stderr) = up_with_boot(
+        "  - { program: fcopy, tile: 2, args: [gen, /x, \"1000\", \"1\", --mark, /x.ready], sessions: [fs] }\n  - { program: fcopy, tile: 3, args: [--after, /x.ready, sum, /x], sessions: [fs] }\n",
+    );
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
         stdout.contains("[C0T02] fcopy: wrote 1000 bytes to /x"),
