@@ -235,6 +235,41 @@ fn a_client_naming_a_memory_endpoint_it_did_not_delegate_is_refused() {
 }
 
 #[test]
+fn a_pipe_removed_while_open_frees_its_name_at_once() {
+    use file_proto::{Request, flags};
+    // A pipeline removes its pipes even when a stopped stage still holds
+    // one open (its session is not closed yet): the name must go at once.
+    let (board, _) = boot(&[], false, true);
+    let files = host_files(&board);
+    let mkpipe = |path| Request::Mkpipe { size: 4096, path };
+    files.request(mkpipe("/p")).unwrap();
+    let open = Request::Open {
+        flags: flags::READ,
+        ep: files.ep_index(),
+        path: "/p",
+    };
+    let [fd, _, _] = files.request(open).unwrap();
+    files.unlink("/p").unwrap();
+    assert!(files.read_dir("/").unwrap().is_empty());
+    // A new pipe of the same name is a different pipe: a writer on it
+    // does not reach the old reader.
+    files.request(mkpipe("/p")).unwrap();
+    assert_eq!(files.read_dir("/").unwrap().len(), 1);
+    // The old reader closes normally (its ring is freed then, see memfs),
+    // and the new pipe is removed as any unused one.
+    files.request(Request::Close { fd }).unwrap();
+    files.unlink("/p").unwrap();
+    files.syscalls().exit(0).unwrap();
+    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        (r.cu, r.exit_code),
+        (Ok(CuState::Exited), 0),
+        "{}",
+        r.printed
+    );
+}
+
+#[test]
 fn a_file_server_that_dies_mid_transfer_fails_the_transfer_without_a_hang() {
     // The host gets a 300 MB file from root, the file server; root is
     // killed while the data flows. The board reports the crash to the

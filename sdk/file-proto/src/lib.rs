@@ -193,7 +193,9 @@ pub enum Request<'a> {
         /// The path.
         path: &'a str,
     },
-    /// Removes `path` (a file or an empty directory). Answer: none.
+    /// Removes `path`: a file nobody has open, an empty directory, or a
+    /// pipe (one still open keeps its ring until its last channel closes).
+    /// Answer: none.
     Unlink {
         /// The path.
         path: &'a str,

@@ -20,7 +20,7 @@
 //! The client moves the bytes with its own TCU.
 #![forbid(unsafe_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use file_proto::{Error, Request, encode_reply, flags, session};
 use kif::CapSel;
@@ -73,6 +73,9 @@ pub struct FsHandler {
     region: CapSel,
     sessions: BTreeMap<u64, Sess>,
     pipes: BTreeMap<usize, Pipe>,
+    /// Pipes whose name is gone while channels were open (freed on the
+    /// last close).
+    detached: BTreeSet<usize>,
     waiting: Vec<Waiting>,
     next_ident: u64,
 }
@@ -98,6 +101,7 @@ impl FsHandler {
             region,
             sessions: BTreeMap::new(),
             pipes: BTreeMap::new(),
+            detached: BTreeSet::new(),
             waiting: Vec::new(),
             next_ident: 1,
         }
@@ -172,7 +176,16 @@ impl FsHandler {
         }
         match of.kind {
             Kind::File(fd) => self.fs.close(fd),
-            Kind::Pipe(ino, ch) => self.pipes.get_mut(&ino).map_or(Ok(()), |p| p.close(ch)),
+            Kind::Pipe(ino, ch) => {
+                let r = self.pipes.get_mut(&ino).map_or(Ok(()), |p| p.close(ch));
+                if self.detached.contains(&ino) && self.pipes.get(&ino).is_none_or(Pipe::is_unused)
+                {
+                    self.detached.remove(&ino);
+                    self.pipes.remove(&ino);
+                    self.fs.free_pipe(ino);
+                }
+                r
+            }
         }
     }
 
@@ -312,7 +325,11 @@ impl FsHandler {
                     .and_then(|ino| self.pipes.get(&ino))
                     .is_some_and(|p| !p.is_unused());
                 if busy {
-                    Err(Error::NoPerm)
+                    // Removed now, freed when its last channel closes.
+                    self.fs.detach_pipe(path).map(|ino| {
+                        self.detached.insert(ino);
+                        ([0; 3], none())
+                    })
                 } else {
                     if let Ok(ino) = self.fs.inode(path) {
                         self.pipes.remove(&ino);

@@ -236,6 +236,33 @@ impl MemFs {
         Ok(())
     }
 
+    /// Removes the name of the pipe at `path` while channels of it are still
+    /// open (as POSIX unlinks an open file): the ring stays allocated under
+    /// the returned inode until [`MemFs::free_pipe`]. A stopped activity
+    /// may hold a channel until its session closes; its pipe must not
+    /// block a new one of the same name.
+    pub fn detach_pipe(&mut self, path: &str) -> Result<usize, Error> {
+        let (dir, name) = self.parent(path)?;
+        let ino = self.lookup(path)?;
+        if !matches!(self.node(ino)?, Node::Pipe { .. }) {
+            return Err(Error::InvArgs);
+        }
+        if let Some(Some(Node::Dir { entries })) = self.nodes.get_mut(dir) {
+            entries.remove(name);
+        }
+        Ok(ino)
+    }
+
+    /// Frees the ring of a pipe [detached](MemFs::detach_pipe) before.
+    pub fn free_pipe(&mut self, ino: usize) {
+        if let Some(slot) = self.nodes.get_mut(ino)
+            && matches!(slot, Some(Node::Pipe { .. }))
+            && let Some(Node::Pipe { at, size }) = slot.take()
+        {
+            self.space.release(at, size);
+        }
+    }
+
     /// Creates a pipe at `path` with a ring of `size` bytes (one piece of
     /// the region).
     pub fn mkpipe(&mut self, path: &str, size: u64) -> Result<(), Error> {

@@ -183,6 +183,30 @@ fn a_full_region_says_no_space_and_keeps_what_was_written() {
 }
 
 #[test]
+fn a_detached_pipe_frees_its_name_now_and_its_ring_later() {
+    let mut f = Fs::new(1 << 20);
+    let all = f.fs.free();
+    f.fs.mkdir("/tmp").unwrap();
+    f.fs.mkpipe("/tmp/p", 64 << 10).unwrap();
+    let ino = f.fs.detach_pipe("/tmp/p").unwrap();
+    // The name is free at once (a new pipe of that name can be made) ...
+    assert_eq!(f.fs.pipe("/tmp/p"), Ok(None));
+    f.fs.mkpipe("/tmp/p", 64 << 10).unwrap();
+    assert_eq!(f.fs.free(), all - (128 << 10));
+    // ... the ring only when the server says its last channel closed.
+    f.fs.free_pipe(ino);
+    assert_eq!(f.fs.free(), all - (64 << 10));
+    // Freeing twice or freeing a file changes nothing.
+    f.fs.free_pipe(ino);
+    f.put("/f", b"x", 1).unwrap();
+    let file = f.fs.inode("/f").unwrap();
+    let before = f.fs.free();
+    f.fs.free_pipe(file);
+    assert_eq!(f.fs.free(), before);
+    assert_eq!(f.fs.detach_pipe("/f"), Err(Error::InvArgs));
+}
+
+#[test]
 fn too_many_open_files() {
     let mut f = Fs::new(1 << 20);
     f.put("/f", b"x", 1).unwrap();
