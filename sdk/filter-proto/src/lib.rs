@@ -18,14 +18,17 @@
 //!    it read and wrote, and its tile.
 //!
 //! Messages are little-endian words; a job's strings follow its three
-//! length words. Everything fits one message of 2^[`MSG_ORDER`] bytes.
+//! length words and the two endpoint numbers. Everything fits one message of 2^[`MSG_ORDER`] bytes.
 #![no_std]
 #![forbid(unsafe_code)]
 
 /// log2 of a control message's slot (header included).
 pub const MSG_ORDER: u8 = 9;
 /// Bytes a job's three strings may take together.
-pub const MAX_JOB_BYTES: usize = (1 << MSG_ORDER) - 32 - 3 * 8;
+pub const MAX_JOB_BYTES: usize = (1 << MSG_ORDER) - 32 - JOB_HEADER;
+
+/// A job's words before its strings: three lengths, two endpoint numbers.
+const JOB_HEADER: usize = 5 * 8;
 
 /// Request opcodes.
 const OP_JOB: u64 = 1;
@@ -134,6 +137,11 @@ pub struct Job<'a> {
     pub output: &'a str,
     /// Parameters, whitespace-separated `key=value` words.
     pub params: &'a str,
+    /// For an accelerator: the numbers (in its file session) of the memory
+    /// endpoints its client configured on its tile for the input and the
+    /// output ([`accel::EP_IN`], [`accel::EP_OUT`]), to name in `Open`.
+    /// Software filters have their own and get `[0, 0]`.
+    pub eps: [u64; 2],
 }
 
 impl<'a> Job<'a> {
@@ -141,10 +149,12 @@ impl<'a> Job<'a> {
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtoError> {
         let parts = [self.input, self.output, self.params];
         let total: usize = parts.iter().map(|p| p.len()).sum();
-        if total > MAX_JOB_BYTES || out.len() < 24 + total {
+        if total > MAX_JOB_BYTES || out.len() < JOB_HEADER + total {
             return Err(ProtoError::TooLong);
         }
-        let mut at = 24;
+        out[24..32].copy_from_slice(&self.eps[0].to_le_bytes());
+        out[32..40].copy_from_slice(&self.eps[1].to_le_bytes());
+        let mut at = JOB_HEADER;
         for (i, p) in parts.iter().enumerate() {
             out[i * 8..i * 8 + 8].copy_from_slice(&(p.len() as u64).to_le_bytes());
             out[at..at + p.len()].copy_from_slice(p.as_bytes());
@@ -155,7 +165,7 @@ impl<'a> Job<'a> {
 
     /// Decodes a job from a reply's payload.
     pub fn decode(b: &'a [u8]) -> Result<Job<'a>, ProtoError> {
-        let mut at = 24usize;
+        let mut at = JOB_HEADER;
         let mut parts = [""; 3];
         for (i, part) in parts.iter_mut().enumerate() {
             let len = usize::try_from(word(b, i)?).map_err(|_| ProtoError::Truncated)?;
@@ -168,6 +178,7 @@ impl<'a> Job<'a> {
             input: parts[0],
             output: parts[1],
             params: parts[2],
+            eps: [word(b, 3)?, word(b, 4)?],
         })
     }
 
@@ -231,6 +242,48 @@ impl<'a> StageLine<'a> {
             micros: micros.parse().ok()?,
         })
     }
+}
+
+/// The fixed layout of an accelerator tile, as its controller (the shim)
+/// and its client (the SDK's `Pipeline`) both see it.
+///
+/// The controller never talks to the kernel. Before its parent starts
+/// it, the client has the kernel configure these endpoints on the tile
+/// (the client holds the tile's activity, so it may allocate endpoints
+/// there): a send gate to the client's control gate, a receive gate for
+/// every answer the controller waits for, a send gate over the tile's own
+/// file session, and two memory endpoints delegated to that session, which
+/// the file server points at file data. Local memory below [`BUFFERS`]
+/// belongs to the tile's runtime and these gates; the device reaches only
+/// `BUFFERS..` (its local buffers).
+pub mod accel {
+    /// Send EP to the client's control receive gate (labelled with the
+    /// stage, one credit): [`crate::Ctrl`] messages.
+    pub const EP_CTRL: u16 = 5;
+    /// Receive EP for the answers to the controller's requests (the job,
+    /// file-protocol replies); its buffer is [`REPLY_BUF`].
+    pub const EP_REPLIES: u16 = 6;
+    /// Send EP over the tile's file session (file-protocol requests).
+    pub const EP_FILES: u16 = 7;
+    /// Memory EP the file server points at input pieces.
+    pub const EP_IN: u16 = 8;
+    /// Memory EP the file server points at output pieces.
+    pub const EP_OUT: u16 = 9;
+    /// The endpoints the client configures, in order.
+    pub const EPS: [u16; 5] = [EP_CTRL, EP_REPLIES, EP_FILES, EP_IN, EP_OUT];
+    /// The reply receive buffer in local memory.
+    pub const REPLY_BUF: u64 = 0x1000;
+    /// log2 of its size (four slots).
+    pub const REPLY_ORDER: u8 = 11;
+    /// log2 of a slot (a job fits).
+    pub const REPLY_MSG_ORDER: u8 = crate::MSG_ORDER;
+    /// Where the controller assembles the messages it sends.
+    pub const MSG_BUF: u64 = 0x1800;
+    /// The device's local buffers: from here to the end of local memory.
+    pub const BUFFERS: u64 = 0x2000;
+
+    const _: () = assert!(REPLY_BUF + (1 << REPLY_ORDER) <= MSG_BUF);
+    const _: () = assert!(MSG_BUF + (1 << crate::MSG_ORDER) <= BUFFERS);
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 //!   reads and writes the file server's memory through its own endpoints.
 #![forbid(unsafe_code)]
 
+mod accel;
 pub mod filter;
 mod pipeline;
 

@@ -81,6 +81,9 @@ struct Stage {
     child: ChildActivity,
     name: String,
     params: String,
+    /// The child runs on an accelerator tile (its controller gets
+    /// endpoints, not capabilities).
+    accel: bool,
 }
 
 /// Filters chained from an input file to an output file.
@@ -115,6 +118,21 @@ impl<'f, 'e> Pipeline<'f, 'e> {
             child,
             name: name.into(),
             params: params.into(),
+            accel: false,
+        });
+        self
+    }
+
+    /// Appends a stage that runs on an accelerator tile: `child` is the
+    /// activity root created there (the tile's controller runs its
+    /// firmware); the pipeline configures the controller's endpoints
+    /// ([`filter_proto::accel`]) before starting it.
+    pub fn accel_stage(mut self, child: ChildActivity, name: &str, params: &str) -> Self {
+        self.stages.push(Stage {
+            child,
+            name: name.into(),
+            params: params.into(),
+            accel: true,
         });
         self
     }
@@ -182,12 +200,18 @@ impl<'f, 'e> Pipeline<'f, 'e> {
                 .trailing_zeros() as u8;
         let ctrl = RecvGate::new(env, order, MSG_ORDER)?;
         let t0 = Instant::now();
+        let mut eps = vec![[0u64; 2]; self.stages.len()];
         for (k, s) in self.stages.iter().enumerate() {
-            let sgate = env.sel();
-            env.sys
-                .create_sgate(sgate, ctrl.sel, Label(k as u64), 1)
-                .map_err(GateError::Syscall)?;
-            s.child.delegate(env, sgate, CTRL_SEL)?;
+            if s.accel {
+                eps[k] = crate::accel::connect(env, &s.child, ctrl.sel, k as u64)
+                    .map_err(|e| self.failure(k, format!("cannot connect its tile: {e}")))?;
+            } else {
+                let sgate = env.sel();
+                env.sys
+                    .create_sgate(sgate, ctrl.sel, Label(k as u64), 1)
+                    .map_err(GateError::Syscall)?;
+                s.child.delegate(env, sgate, CTRL_SEL)?;
+            }
             s.child.watch(env, k as u64)?;
         }
         for s in &self.stages {
@@ -211,6 +235,7 @@ impl<'f, 'e> Pipeline<'f, 'e> {
                             input: &input,
                             output: &output,
                             params: &self.stages[k].params,
+                            eps: eps[k],
                         };
                         let mut b = [0u8; 1 << MSG_ORDER];
                         match job.encode(&mut b) {

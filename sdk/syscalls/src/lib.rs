@@ -139,9 +139,28 @@ impl<'t> Syscalls<'t> {
         self.call(&m.encode()).map(|[ep, _]| EpId(ep as u16))
     }
 
+    /// Allocates endpoint `ep` on the tile of activity `act` (a child this
+    /// activity holds), with `replies` reply endpoints after it, as
+    /// capability `dst` — how a client sets up an accelerator's endpoints.
+    pub fn alloc_ep_on(
+        &self,
+        dst: CapSel,
+        act: CapSel,
+        ep: EpId,
+        replies: u64,
+    ) -> Result<EpId, SyscallError> {
+        let m = msg::AllocEp {
+            dst,
+            act,
+            ep,
+            replies,
+        };
+        self.call(&m.encode()).map(|[ep, _]| EpId(ep as u16))
+    }
+
     /// Binds `gate` to endpoint capability `ep`; a receive gate's buffer
-    /// lies at `rbuf_off` of this tile's local memory (ignored for other
-    /// gates).
+    /// lies at `rbuf_off` of the local memory of the endpoint's tile
+    /// (ignored for other gates).
     pub fn activate(&self, ep: CapSel, gate: CapSel, rbuf_off: u64) -> Result<(), SyscallError> {
         let m = msg::Activate {
             ep,

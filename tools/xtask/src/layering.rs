@@ -28,8 +28,12 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 pub const UNSAFE_ALLOWED: &[(&str, &str)] = &[
     ("tcu-mmio", "volatile MMIO access to TCU registers"),
     (
+        "tile-platform",
+        "platform glue of simulated tiles: the inherited mapping, futexes",
+    ),
+    (
         "tile-runtime",
-        "platform glue of simulated cores: the inherited mapping, futexes (module `sim` only)",
+        "a tile program's image note and crash handler (module `sim` only)",
     ),
     (
         "tilekit-sim",
