@@ -80,6 +80,18 @@ impl core::fmt::Display for TileId {
     }
 }
 
+impl core::str::FromStr for TileId {
+    type Err = ();
+
+    /// Parses the [`Display`](core::fmt::Display) form, `C<chip>T<tile>`.
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (chip, tile) = s.strip_prefix('C').and_then(|r| r.split_once('T')).ok_or(())?;
+        let chip = chip.parse().map_err(drop)?;
+        let tile = tile.parse().map_err(drop)?;
+        TileId::new(chip, tile).map_err(drop)
+    }
+}
+
 /// An endpoint number of a TCU (16 bits in commands and EP registers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EpId(pub u16);

@@ -60,6 +60,23 @@ fn loader_ep(eps: u16) -> EpId {
     EpId(eps.saturating_sub(1))
 }
 
+/// Gives every accelerator tile of `desc` the firmware its kind names in
+/// `catalog` (found like a tile image, [`crate::images`]); a tile whose
+/// firmware is missing says so when it is started.
+pub fn install_firmware(sim: &Sim, desc: &BoardDesc, catalog: &Catalog) {
+    for t in &desc.tiles {
+        let Some(kind) = &t.accel else { continue };
+        let firmware = match catalog.firmware.get(kind) {
+            Some(name) => crate::images::find(name)
+                .map_err(|e| format!("no firmware for accelerator kind `{kind}`: {e}")),
+            None => Err(format!(
+                "accelerator kind `{kind}` names no firmware (its manifest's `firmware`)"
+            )),
+        };
+        let _ = sim.set_firmware(t.id, firmware);
+    }
+}
+
 impl Board {
     /// Opens the board `uri` names: maps its window (as its one writer
     /// unless read-only), reads its ROM and checks it against the board
@@ -91,12 +108,14 @@ impl Board {
             BoardUri::File(path) => {
                 let desc = board_schema::load(path, &opts.catalog)?;
                 let sim = Sim::with_isolation(&desc, opts.isolation)?;
+                install_firmware(&sim, &desc, &opts.catalog);
                 (Link::Local(Box::new(sim)), Some(desc))
             }
             BoardUri::Demo => {
                 let desc =
                     board_schema::parse("demo.yaml (embedded)", crate::DEMO_BOARD, &opts.catalog)?;
                 let sim = Sim::with_isolation(&desc, opts.isolation)?;
+                install_firmware(&sim, &desc, &opts.catalog);
                 (Link::Local(Box::new(sim)), Some(desc))
             }
         };
@@ -467,7 +486,20 @@ impl Board {
         // Programs must speak the kernel's interface: refused before
         // anything is loaded, naming both versions.
         let kinfo = tilekit_sim::image::check_bytes("the kernel image", kernel)?;
+        // An accelerator tile's entry has no image: its controller runs
+        // the firmware of its kind.
+        let firmware = |tile: &TileId, image: &[u8]| {
+            image.is_empty()
+                && self
+                    .rom
+                    .tiles
+                    .iter()
+                    .any(|t| t.id == *tile && t.kind == TileKind::Accel)
+        };
         for (tile, image, _, _) in apps {
+            if firmware(tile, image) {
+                continue;
+            }
             let info =
                 tilekit_sim::image::check_bytes(&format!("the program for tile {tile}"), image)?;
             if info.kif != kinfo.kif {
@@ -480,7 +512,9 @@ impl Board {
         }
         self.load(ktile, kernel, &[])?;
         for (tile, image, args, _) in apps {
-            self.load(*tile, image, args)?;
+            if !firmware(tile, image) {
+                self.load(*tile, image, args)?;
+            }
         }
         let tiles: Vec<BootTile> = self
             .rom

@@ -24,11 +24,12 @@ mod error;
 mod host_activity;
 mod host_files;
 mod host_tile;
+pub mod images;
 mod link;
 mod uri;
 mod view;
 
-pub use board::{Board, OpenOptions};
+pub use board::{Board, OpenOptions, install_firmware};
 pub use error::HostError;
 pub use host_activity::HostSyscalls;
 pub use host_files::HostFiles;

@@ -33,6 +33,9 @@ pub struct Catalog {
     pub models: BTreeSet<String>,
     /// Tile programs that boot entries may name.
     pub programs: BTreeSet<String>,
+    /// Per accelerator kind: the firmware its tiles' controllers run (an
+    /// executable found like a tile image).
+    pub firmware: BTreeMap<String, String>,
 }
 
 impl Catalog {
@@ -41,6 +44,10 @@ impl Catalog {
         let set = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect();
         Self {
             accel_kinds: set(&["isp", "dsp", "crypto"]),
+            firmware: ["isp", "dsp", "crypto"]
+                .iter()
+                .map(|k| ((*k).to_owned(), format!("shim-{k}")))
+                .collect(),
             models: set(&["behavioural", "rtl"]),
             // The tile programs this workspace builds (samples; root and
             // the kernel are started by boot itself, not named here).
@@ -456,6 +463,31 @@ pub fn validate(
                 ),
                 "name the id of a `core` tile",
             ),
+            // An accelerator tile runs its kind's firmware as a child of
+            // a program that connects it (a pipeline's stage).
+            Some((t, _)) if t.kind == TileKind::Accel => {
+                let kind = t.accel.as_deref().unwrap_or_default();
+                if b.program.value != kind {
+                    c.err(
+                        loc(&b.program),
+                        "B12",
+                        format!(
+                            "boot entry for `{}` names tile {id}, an accel tile of kind `{kind}`",
+                            b.program.value
+                        ),
+                        format!(
+                            "an accel tile runs its kind's firmware: write `program: {kind}`, or name a `core` tile"
+                        ),
+                    );
+                } else if b.parent.is_none() || !b.args.is_empty() || b.serves.is_some() {
+                    c.err(
+                        loc(&b.tile),
+                        "B12",
+                        format!("the `{kind}` accelerator on tile {id} needs a parent and takes no args or service"),
+                        "give it `parent: TILE` (the program that connects and starts it) and drop `args`/`serves`",
+                    );
+                }
+            }
             Some((t, _)) if t.kind != TileKind::Core => c.err(
                 loc(&b.tile),
                 "B12",
@@ -468,6 +500,9 @@ pub fn validate(
             ),
             Some(_) => {}
         }
+        let firmware = tiles
+            .iter()
+            .any(|(t, _)| t.id == id && t.kind == TileKind::Accel);
         if let Some(prev) = booted.insert(id, loc(&b.tile)) {
             c.err(
                 loc(&b.tile),
@@ -479,7 +514,7 @@ pub fn validate(
                 "without a tile multiplexer each activity owns a core: pick another core tile",
             );
         }
-        if !catalog.programs.contains(&b.program.value) {
+        if !firmware && !catalog.programs.contains(&b.program.value) {
             let known: Vec<&str> = catalog.programs.iter().map(String::as_str).collect();
             c.err(
                 loc(&b.program),

@@ -73,9 +73,20 @@ pub(crate) fn apply_core_changes(shared: &Arc<Shared>) -> Vec<(usize, Result<(),
     started
 }
 
-/// Reads the image header of tile `k`'s memory and starts the image.
+/// Reads the image header of tile `k`'s memory and starts the image (an
+/// accelerator tile starts its firmware instead).
 fn start_from_memory(shared: &Arc<Shared>, k: usize) -> Result<(), SimError> {
     use abi::image as layout;
+    let firmware = shared
+        .firmware
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(k)
+        .cloned()
+        .flatten();
+    if let Some(f) = firmware {
+        return start_firmware(shared, k, f);
+    }
     let t = &shared.tiles[k];
     let no_image = |what: &str| SimError::NoImage {
         tile: t.id,
@@ -119,6 +130,34 @@ fn start_from_memory(shared: &Arc<Shared>, k: usize) -> Result<(), SimError> {
     cache.scratch = bytes;
     drop(cache);
     spawn(shared, k, &*fd?, &args)
+}
+
+/// Starts the firmware of accelerator tile `k`: an executable the host
+/// tools found for the tile's kind, run as any tile's program is (its
+/// memfd at fd 3, sandboxed), without arguments.
+fn start_firmware(
+    shared: &Arc<Shared>,
+    k: usize,
+    firmware: Result<std::path::PathBuf, String>,
+) -> Result<(), SimError> {
+    let t = &shared.tiles[k];
+    let no_firmware = |what: String| SimError::NoImage { tile: t.id, what };
+    let path = firmware.map_err(no_firmware)?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| no_firmware(format!("its firmware {} cannot be read: {e}", path.display())))?;
+    if !bytes.starts_with(b"\x7fELF") {
+        return Err(no_firmware(format!(
+            "its firmware {} is not an executable",
+            path.display()
+        )));
+    }
+    let fd = shared
+        .images
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .memfd(&bytes)
+        .map_err(os(format!("copying the firmware of tile {}", t.id)))?;
+    spawn(shared, k, &fd, &[])
 }
 
 /// Images executed recently, as sealed memfds: starting the same image on

@@ -195,6 +195,9 @@ struct Shared {
     launcher: Mutex<()>,
     /// Images executed recently.
     images: Mutex<launcher::ImageCache>,
+    /// Per tile: the firmware its controller runs instead of an image from
+    /// its memory (accelerator tiles), or why there is none.
+    firmware: Mutex<Vec<Option<Result<std::path::PathBuf, String>>>>,
     /// The board's window: served as a file (`sim:NAME`) or private.
     window: window::WindowFile,
 }
@@ -455,6 +458,7 @@ impl Sim {
             isolation,
             launcher: Mutex::new(()),
             images: Mutex::new(launcher::ImageCache::new()),
+            firmware: Mutex::new(vec![None; n]),
             window,
         });
         for i in 0..n {
@@ -631,6 +635,24 @@ impl Sim {
         let mut st = lock(&self.shared);
         st.model.write_local(tile, plan.image_at, &image);
         st.model.write_local(tile, plan.header_at, &plan.header);
+        Ok(())
+    }
+
+    /// Makes `tile` an accelerator tile whose controller runs `firmware`
+    /// when its compute unit is switched on (as a block's controller runs
+    /// its ROM), not an image from its memory — or, with an error, says
+    /// why it cannot start. The accelerator kind's manifest names the
+    /// firmware; the host tools resolve it.
+    pub fn set_firmware(
+        &self,
+        tile: TileId,
+        firmware: Result<std::path::PathBuf, String>,
+    ) -> Result<(), SimError> {
+        let i = self.idx(tile)?;
+        self.shared
+            .firmware
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(firmware);
         Ok(())
     }
 

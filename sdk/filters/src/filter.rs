@@ -85,11 +85,7 @@ impl<T: Write> Write for Counted<T> {
 /// name is not one).
 fn tile_raw(name: &str) -> u64 {
     use tile_runtime::tcu_mmio::TileId;
-    let parse = || {
-        let (chip, tile) = name.strip_prefix('C')?.split_once('T')?;
-        TileId::new(chip.parse().ok()?, tile.parse().ok()?).ok()
-    };
-    parse().map_or(0, |t| u64::from(t.raw()))
+    name.parse::<TileId>().map_or(0, |t| u64::from(t.raw()))
 }
 
 /// Runs the filter on `tile`: asks its parent for the job (over the gate

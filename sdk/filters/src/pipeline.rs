@@ -126,12 +126,14 @@ impl<'f, 'e> Pipeline<'f, 'e> {
     /// Appends a stage that runs on an accelerator tile: `child` is the
     /// activity root created there (the tile's controller runs its
     /// firmware); the pipeline configures the controller's endpoints
-    /// ([`filter_proto::accel`]) before starting it.
+    /// ([`filter_proto::accel`]) before starting it. Its job's parameters
+    /// begin with `op=NAME` (a tile may serve several stages: the crypto
+    /// tile runs `aes-ctr` and `sha256`).
     pub fn accel_stage(mut self, child: ChildActivity, name: &str, params: &str) -> Self {
         self.stages.push(Stage {
             child,
             name: name.into(),
-            params: params.into(),
+            params: format!("op={name} {params}"),
             accel: true,
         });
         self

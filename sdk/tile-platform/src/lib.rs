@@ -33,6 +33,16 @@ pub struct Mapping {
     len: usize,
 }
 
+// SAFETY: the mapping is never unmapped (it lives as long as the process)
+// and every access goes through raw-pointer copies or atomic word
+// operations, never a Rust reference: other processes write the same
+// memory concurrently already, so threads of this process sharing it add
+// no new kind of access. (An accelerator tile's device model runs on its
+// own thread against the tile's local buffers.)
+unsafe impl Send for Mapping {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Mapping {}
+
 impl Mapping {
     /// Maps [`abi::TILE_FD`]: the tile's register mirror and its memory.
     pub fn attach() -> Result<Self, AttachError> {

@@ -15,7 +15,7 @@ mod console;
 mod doctor;
 mod dump;
 mod exit;
-mod images;
+use board_host::images;
 mod list;
 mod open;
 mod pipe;

@@ -91,6 +91,28 @@ pub fn parse_stage(s: &str) -> Result<Stage, String> {
     Ok(Stage { name, params })
 }
 
+/// Where each stage runs: an accelerator tile of its kind (each tile runs
+/// one stage), or `None` for software on a core tile (`--software`, or no
+/// free tile of that kind).
+fn place(rom: &board_window::Rom, stages: &[Stage], software: bool) -> Vec<Option<TileId>> {
+    let mut used = Vec::new();
+    stages
+        .iter()
+        .map(|st| {
+            let want = kind(&st.name).map(|k| k.2)?;
+            if software {
+                return None;
+            }
+            let t = rom
+                .tiles
+                .iter()
+                .find(|t| t.accel.as_deref() == Some(want) && !used.contains(&t.id))?;
+            used.push(t.id);
+            Some(t.id)
+        })
+        .collect()
+}
+
 /// A file of this machine a parameter names, and where it goes on the
 /// board.
 struct ParamFile {
@@ -178,11 +200,12 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         .filter(|t| t.kind == TileKind::Core)
         .map(|t| t.id)
         .collect();
-    let need = 2 + stages.len();
+    let tiles = place(board.rom(), &stages, args.software);
+    let software = tiles.iter().filter(|t| t.is_none()).count();
+    let need = 2 + software;
     if cores.len() < need {
         eprintln!(
-            "error: this pipeline needs {need} core tiles (root, the app and {} software stage(s)), the board `{}` has {}",
-            stages.len(),
+            "error: this pipeline needs {need} core tiles (root, the app and {software} software stage(s)), the board `{}` has {}",
             board.rom().name,
             cores.len()
         );
@@ -195,27 +218,31 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Failed);
     }
-    if !args.software {
-        for st in &stages {
-            let kind = kind(&st.name).map_or("", |k| k.2);
-            if let Some(t) = board
-                .rom()
-                .tiles
-                .iter()
-                .find(|t| t.accel.as_deref() == Some(kind))
-            {
-                eprintln!(
-                    "note: stage {} runs in software: driving accelerator tiles comes with their shims (the {kind} tile {} stays idle)",
-                    st.name, t.id
-                );
-            }
-        }
-    }
+    // Software stages take the core tiles after root's and the app's.
+    let mut next_core = cores[2..].iter();
+    let tiles: Vec<(TileId, bool)> = tiles
+        .into_iter()
+        .map(|t| match t {
+            Some(accel) => (accel, true),
+            None => (next_core.next().copied().unwrap_or(cores[0]), false),
+        })
+        .collect();
     let mut images = Vec::new();
     for name in ["tilekit-kernel", "tilekit-root", "pipeline"]
         .into_iter()
-        .chain(stages.iter().map(|s| kind(&s.name).map_or("", |k| k.1)))
+        .chain(stages.iter().zip(&tiles).map(|(s, (_, accel))| {
+            if *accel {
+                ""
+            } else {
+                kind(&s.name).map_or("", |k| k.1)
+            }
+        }))
     {
+        if name.is_empty() {
+            // An accelerator's controller runs its firmware.
+            images.push(Vec::new());
+            continue;
+        }
         match crate::images::read(name) {
             Ok((_, b)) => images.push(b),
             Err(e) => {
@@ -225,7 +252,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         }
     }
     let code = run_on(
-        &board, args, &stages, &params, &uploads, &images, &cores, t0,
+        &board, args, &stages, &params, &uploads, &images, &cores, &tiles, t0,
     )?;
     Ok(code)
 }
@@ -239,6 +266,7 @@ fn run_on(
     uploads: &[(PathBuf, String, Vec<u8>)],
     images: &[Vec<u8>],
     cores: &[TileId],
+    tiles: &[(TileId, bool)],
     t0: Instant,
 ) -> anyhow::Result<Exit> {
     use kif::plan::{FILES, PlanEntry, RootPlan};
@@ -262,20 +290,18 @@ fn run_on(
         "/pipe/in".to_owned(),
         "/pipe/out".to_owned(),
     ];
-    app_args.extend(
-        stages
-            .iter()
-            .zip(params)
-            .map(|(s, p)| format!("{} {p}", s.name)),
-    );
+    app_args.extend(stages.iter().zip(params).zip(tiles).map(|((s, p), t)| {
+        let accel = if t.1 { "accel:" } else { "" };
+        format!("{accel}{} {p}", s.name)
+    }));
     let root_args = plan.to_args();
     let mut apps: Vec<(TileId, &[u8], Vec<&str>)> = vec![(
         cores[1],
         &images[2],
         app_args.iter().map(String::as_str).collect(),
     )];
-    for (k, img) in images[3..].iter().enumerate() {
-        apps.push((cores[2 + k], img, vec![]));
+    for (img, (tile, _)) in images[3..].iter().zip(tiles) {
+        apps.push((*tile, img, vec![]));
     }
     let bar = crate::progress::spinner(&format!(
         "loading {} programs onto {}",
@@ -335,10 +361,10 @@ fn run_on(
     if view.cu != Ok(CuState::Exited) || view.exit_code != 0 {
         eprintln!("error: the pipeline failed ({}):", view.cu_description());
         eprint!("{}", indent(&view.printed));
-        for (k, st) in stages.iter().enumerate() {
-            let out = board.output(cores[2 + k]).unwrap_or_default();
+        for (k, (st, (tile, _))) in stages.iter().zip(tiles).enumerate() {
+            let out = board.output(*tile).unwrap_or_default();
             if !out.is_empty() {
-                eprintln!("stage {k} ({}) on {}:", st.name, cores[2 + k]);
+                eprintln!("stage {k} ({}) on {tile}:", st.name);
                 eprint!("{}", indent(&out));
             }
         }
@@ -354,7 +380,7 @@ fn run_on(
     write_out(&args.output, &out)?;
     let report = String::from_utf8_lossy(&report);
     let lines: Vec<StageLine<'_>> = report.lines().filter_map(StageLine::parse).collect();
-    summary(args, &lines, ran, t0.elapsed(), out.len());
+    summary(args, &lines, tiles, ran, t0.elapsed(), out.len());
     Ok(Exit::Success)
 }
 
@@ -377,13 +403,24 @@ fn tile_name(raw: u64) -> String {
         .map_or_else(|| "?".to_owned(), |t| t.to_string())
 }
 
-fn summary(args: &Args, lines: &[StageLine<'_>], ran: Duration, wall: Duration, out_len: usize) {
+fn summary(
+    args: &Args,
+    lines: &[StageLine<'_>],
+    tiles: &[(TileId, bool)],
+    ran: Duration,
+    wall: Duration,
+    out_len: usize,
+) {
+    let mode = |l: &StageLine<'_>| {
+        let accel = tiles.get(l.index as usize).is_some_and(|t| t.1);
+        if accel { "accelerator" } else { "software" }
+    };
     if args.json {
         let stages: Vec<_> = lines
             .iter()
             .map(|l| {
                 json!({
-                    "index": l.index, "name": l.name, "tile": tile_name(l.tile), "mode": "software",
+                    "index": l.index, "name": l.name, "tile": tile_name(l.tile), "mode": mode(l),
                     "bytes_in": l.bytes_in, "bytes_out": l.bytes_out, "done_ms": l.micros as f64 / 1e3,
                 })
             })
@@ -402,7 +439,7 @@ fn summary(args: &Args, lines: &[StageLine<'_>], ran: Duration, wall: Duration, 
         table.add_row([
             l.index.to_string(),
             l.name.to_owned(),
-            format!("{} (software)", tile_name(l.tile)),
+            format!("{} ({})", tile_name(l.tile), mode(l)),
             l.bytes_in.to_string(),
             l.bytes_out.to_string(),
             format!("{:.1} ms", l.micros as f64 / 1e3),

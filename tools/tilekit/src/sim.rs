@@ -45,6 +45,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         signal_hook::flag::register(sig, stop.clone()).context("installing the signal handler")?;
     }
     let sim = Sim::serve(&board, isolation, &name)?;
+    board_host::install_firmware(&sim, &board, &crate::board::catalog());
     let path = tilekit_sim::window::window_path(&name);
     println!(
         "serving board `{}` as sim:{name} ({} tiles, window {})",

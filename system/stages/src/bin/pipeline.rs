@@ -1,7 +1,8 @@
 //! `pipeline [--after MARK] [--report PATH] IN OUT STAGE…`: chains the filters root handed this program
 //! (`parent:` in the board file), in boot order, from file IN to file OUT
 //! through pipes; STAGE is the k-th filter's name followed by its
-//! parameters (`"xor key=90"`). Prints, per stage, the tile it ran on,
+//! parameters (`"xor key=90"`; `"accel:aes-ctr key=… iv=…"` for a filter
+//! that is an accelerator tile's controller). Prints, per stage, the tile it ran on,
 //! the bytes in and out and when it finished. With `--after MARK` it
 //! first waits (up to 60 s) until MARK exists: another boot program
 //! writes the input. With `--report PATH` it also writes each stage's
@@ -66,7 +67,11 @@ fn run(env: &Env<'_>) -> Result<(), String> {
     let mut p = Pipeline::new(env, &files, input, output);
     for (child, spec) in children.into_iter().zip(stages) {
         let (name, params) = spec.split_once(' ').unwrap_or((spec, ""));
-        p = p.stage(child, name, params);
+        // `accel:NAME`: the child is an accelerator tile's controller.
+        p = match name.strip_prefix("accel:") {
+            Some(name) => p.accel_stage(child, name, params),
+            None => p.stage(child, name, params),
+        };
     }
     let results = p.run().map_err(|e| e.to_string())?;
     if let Some(path) = report {

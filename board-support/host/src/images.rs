@@ -1,8 +1,10 @@
-//! Finding tile images by name: the documented search order.
+//! Finding tile images and accelerator firmware by name: the documented
+//! search order.
 //!
 //! 1. the name as a path, when it contains `/` or names an existing file;
-//! 2. the directory of the `tilekit` executable (a build's `target/debug`
-//!    or `target/release`, or an installation's `bin/`);
+//! 2. the directory of the running executable (`tilekit`'s: a build's
+//!    `target/debug` or `target/release`, or an installation's `bin/`; a
+//!    test's `target/debug/deps`, and then its parent);
 //! 3. `images/` beside that directory (an installation's `share`-style
 //!    folder);
 //! 4. every directory of `TILEKIT_IMAGE_PATH` (`:`-separated).
@@ -29,6 +31,10 @@ pub fn candidates(name: &str) -> Vec<PathBuf> {
         out.push(dir.join(name));
         if let Some(up) = dir.parent() {
             out.push(up.join("images").join(name));
+            // A test executable sits in `target/debug/deps`.
+            if dir.ends_with("deps") {
+                out.push(up.join(name));
+            }
         }
         out.push(dir.join("images").join(name));
     }
