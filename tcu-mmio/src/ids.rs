@@ -85,7 +85,10 @@ impl core::str::FromStr for TileId {
 
     /// Parses the [`Display`](core::fmt::Display) form, `C<chip>T<tile>`.
     fn from_str(s: &str) -> Result<Self, ()> {
-        let (chip, tile) = s.strip_prefix('C').and_then(|r| r.split_once('T')).ok_or(())?;
+        let (chip, tile) = s
+            .strip_prefix('C')
+            .and_then(|r| r.split_once('T'))
+            .ok_or(())?;
         let chip = chip.parse().map_err(drop)?;
         let tile = tile.parse().map_err(drop)?;
         TileId::new(chip, tile).map_err(drop)

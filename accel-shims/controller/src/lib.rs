@@ -120,8 +120,12 @@ impl Failure {
 pub trait Driver {
     /// Sets the device up for `job` (`op=STAGE` first among its
     /// parameters); may read parameter files through `files`.
-    fn setup(&mut self, port: &dyn Port, job: &Job<'_>, files: &dyn ParamFiles)
-    -> Result<(), Failure>;
+    fn setup(
+        &mut self,
+        port: &dyn Port,
+        job: &Job<'_>,
+        files: &dyn ParamFiles,
+    ) -> Result<(), Failure>;
 
     /// How many input bytes to feed per job when each of the two buffer
     /// pairs has `pair` bytes (the rest of the pair is output room).

@@ -91,7 +91,11 @@ impl<'t, A: RegisterAccess, L: Local> Controller<'t, A, L> {
     ) -> Result<(), Failure> {
         driver.setup(port, job, files)?;
         let mut input = files.open(job.input, flags::READ, false)?;
-        let mut output = match files.open(job.output, flags::WRITE | flags::CREATE | flags::TRUNC, true) {
+        let mut output = match files.open(
+            job.output,
+            flags::WRITE | flags::CREATE | flags::TRUNC,
+            true,
+        ) {
             Ok(o) => o,
             Err(e) => {
                 let _ = input.close(files);

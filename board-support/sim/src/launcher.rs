@@ -143,8 +143,12 @@ fn start_firmware(
     let t = &shared.tiles[k];
     let no_firmware = |what: String| SimError::NoImage { tile: t.id, what };
     let path = firmware.map_err(no_firmware)?;
-    let bytes = std::fs::read(&path)
-        .map_err(|e| no_firmware(format!("its firmware {} cannot be read: {e}", path.display())))?;
+    let bytes = std::fs::read(&path).map_err(|e| {
+        no_firmware(format!(
+            "its firmware {} cannot be read: {e}",
+            path.display()
+        ))
+    })?;
     if !bytes.starts_with(b"\x7fELF") {
         return Err(no_firmware(format!(
             "its firmware {} is not an executable",

@@ -312,4 +312,3 @@ impl SimRegs {
         self.map.load(abi::EPS) as u16
     }
 }
-
