@@ -41,7 +41,9 @@ pub fn image(name: &str) -> Vec<u8> {
 }
 
 /// A program to boot: its image's name, its arguments, its part of root's
-/// plan.
+/// plan. An image named `accel:KIND` is the board's accelerator tile of
+/// that kind (its controller runs the kind's firmware; no image is
+/// loaded).
 #[derive(Clone, Debug)]
 pub struct Program {
     /// The image.
@@ -64,7 +66,7 @@ impl Program {
 }
 
 /// Boots the demo board with the kernel, root (on [`ROOT`]) and `programs`
-/// on tiles 2, 3, …; the host gets sessions with `host_sessions`.
+/// on tiles 2, 3, … (accelerators on their tiles); the host gets sessions with `host_sessions`.
 /// Returns the board and the programs' tiles.
 ///
 /// # Panics
@@ -76,14 +78,32 @@ pub fn boot(programs: &[Program], host_sessions: Vec<usize>) -> (Board, Vec<Tile
         entries: programs.iter().map(|p| p.entry.clone()).collect(),
         host_sessions,
     };
-    let images: Vec<Vec<u8>> = programs.iter().map(|p| image(&p.image)).collect();
+    let images: Vec<Vec<u8>> = programs
+        .iter()
+        .map(|p| match p.image.strip_prefix("accel:") {
+            Some(_) => Vec::new(),
+            None => image(&p.image),
+        })
+        .collect();
+    let mut cores = (2u8..).map(TileId::on_chip0);
     let apps: Vec<(TileId, &[u8], Vec<&str>)> = programs
         .iter()
         .zip(&images)
-        .enumerate()
-        .map(|(i, (p, img))| {
+        .map(|(p, img)| {
+            let tile = match p.image.strip_prefix("accel:") {
+                Some(kind) => {
+                    board
+                        .rom()
+                        .tiles
+                        .iter()
+                        .find(|t| t.accel.as_deref() == Some(kind))
+                        .unwrap_or_else(|| panic!("the demo board has no `{kind}` tile"))
+                        .id
+                }
+                None => cores.next().unwrap_or(ROOT),
+            };
             (
-                TileId::on_chip0(2 + i as u8),
+                tile,
                 img.as_slice(),
                 p.args.iter().map(String::as_str).collect(),
             )
@@ -151,10 +171,16 @@ pub struct PipelineRun {
     pub printed: String,
     /// `/out` afterwards, if it exists.
     pub out: Option<Vec<u8>>,
+    /// Per tile: the payload bytes that crossed its TCU, `[in, out]`
+    /// (`tcu_model::TileState::payload`), when the pipeline had ended.
+    pub payload: Vec<(TileId, [u64; 2])>,
+    /// The tiles of the app and of each stage, in order.
+    pub tiles: Vec<TileId>,
 }
 
 /// Boots the `pipeline` app with `args` on tile 2 and the filter images
-/// `stages` on tiles 3, 4, … as its children (every one with a session of
+/// `stages` on tiles 3, 4, … (`accel:KIND`: the accelerator tile) as its
+/// children (every one with a session of
 /// root's `fs`); the host puts `files` (parent folders created), starts
 /// the app, waits for it (2 minutes at most), and gets `/out`.
 ///
@@ -200,6 +226,19 @@ pub fn run_pipeline(args: &[&str], stages: &[&str], files: &[(&str, &[u8])]) -> 
         .wait(tiles[0], Duration::from_secs(120))
         .unwrap_or_else(|e| panic!("{e}\nroot: {}", board.output(ROOT).unwrap_or_default()));
     assert_eq!(v.cu, Ok(CuState::Exited), "{}", v.printed);
+    let payload = board
+        .local_sim()
+        .map(|sim| {
+            sim.with_model(|m| {
+                board
+                    .rom()
+                    .tiles
+                    .iter()
+                    .filter_map(|t| m.tile(t.id).map(|s| (t.id, s.payload)))
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
     let out = host.get("/out", &mut |_| {}).ok();
     let mut printed = v.printed;
     for t in &tiles[1..] {
@@ -213,5 +252,7 @@ pub fn run_pipeline(args: &[&str], stages: &[&str], files: &[(&str, &[u8])]) -> 
         code: v.exit_code,
         printed,
         out,
+        payload,
+        tiles,
     }
 }

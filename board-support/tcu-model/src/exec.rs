@@ -151,6 +151,7 @@ impl Model {
             label: s.label,
         };
         self.deliver(s.target_tile, s.target_ep, &info, &payload)?;
+        self.tiles[i].payload[1] += payload.len() as u64;
         if !s.cur_credits.is_unlimited() {
             let mut s2 = s;
             s2.cur_credits = Credits::new(s.cur_credits.raw() - 1).unwrap_or(s.cur_credits);
@@ -260,6 +261,7 @@ impl Model {
         }
         self.wake_sleeper(t, tgt_ep);
         self.events.push(tgt);
+        self.tiles[t].payload[0] += payload.len() as u64;
         Ok(())
     }
 
@@ -355,6 +357,7 @@ impl Model {
             label: rep.label,
         };
         self.deliver(rep.target_tile, rep.target_ep, &info, &payload)?;
+        self.tiles[i].payload[1] += payload.len() as u64;
         self.tiles[i].set_ep(rep_id, &EpConfig::Invalid);
         // Delivery may have changed this EP (a reply to ourselves): re-read it.
         if let EpConfig::Receive(mut now) = self.tiles[i].ep(ep) {
@@ -406,6 +409,28 @@ impl Model {
     }
 
     fn cmd_mem(&mut self, i: usize, ep: EpId, write: bool) -> Result<(), Rule> {
+        let r = self.transfer(i, ep, write);
+        if r.is_ok()
+            && let EpConfig::Memory(m) = self.tiles[i].ep(ep)
+        {
+            // The bytes left one tile and entered the other.
+            let size = self.tiles[i].data_size;
+            let (from, to) = if write {
+                (Some(i), self.idx(m.target_tile))
+            } else {
+                (self.idx(m.target_tile), Some(i))
+            };
+            if let Some(f) = from {
+                self.tiles[f].payload[1] += size;
+            }
+            if let Some(t) = to {
+                self.tiles[t].payload[0] += size;
+            }
+        }
+        r
+    }
+
+    fn transfer(&mut self, i: usize, ep: EpId, write: bool) -> Result<(), Rule> {
         let EpConfig::Memory(m) = self.tiles[i].ep(ep) else {
             return Err(Rule::MemNoMep);
         };

@@ -42,6 +42,12 @@ pub struct TileState {
     pub local: Option<Region>,
     /// Writes the TCU ignored, per rule id.
     pub violations: u64,
+    /// Payload bytes that crossed this tile's TCU: `[in, out]` — message
+    /// payloads delivered to it and sent or replied by it, bytes READ into
+    /// its memory or read out of it by another tile, bytes WRITTEN out of
+    /// it or into it by another tile. (Where data went, counted: data
+    /// between two accelerators never crosses the app's tile.)
+    pub payload: [u64; 2],
 }
 
 impl TileState {
@@ -74,6 +80,7 @@ impl TileState {
             eps: vec![[0; EP_REGS]; usize::from(layout.eps())],
             local,
             violations: 0,
+            payload: [0; 2],
         }
     }
 

@@ -323,6 +323,7 @@ mod tests {
             input: "/in/raw.pgm",
             output: "/pipes/0",
             params: "black=64 wb=2,1,1.5",
+            eps: [3, 4],
         };
         let mut b = [0u8; 512];
         let n = job.encode(&mut b).unwrap();
@@ -340,14 +341,15 @@ mod tests {
             input: &long,
             output: "",
             params: "",
+            eps: [0, 0],
         };
         assert_eq!(job.encode(&mut [0u8; 1024]), Err(ProtoError::TooLong));
         let mut b = [0u8; 40];
         b[0] = 200; // input length past the end
         assert_eq!(Job::decode(&b), Err(ProtoError::Truncated));
-        let mut b = [0u8; 25];
+        let mut b = [0u8; 41];
         b[0] = 1;
-        b[24] = 0xFF;
+        b[40] = 0xFF;
         assert_eq!(Job::decode(&b), Err(ProtoError::NotUtf8));
     }
 

@@ -5,6 +5,9 @@
 
 use boot_harness::{random_bytes as random, run_pipeline};
 
+mod common;
+use common::wav;
+
 /// Runs the `pipeline` app over `stages` (program, parameters) from `/in`
 /// to `/out`, the host putting `files` first.
 fn pipe(stages: &[(&str, &str)], files: &[(&str, &[u8])]) -> (u64, String, Option<Vec<u8>>) {
@@ -53,27 +56,6 @@ fn aes_ctr_twice_with_a_key_file_gives_the_input_back() {
     );
     assert_eq!(code, 0, "{printed}");
     assert!(out.as_deref() == Some(&input[..]), "{printed}");
-}
-
-/// A 16-bit mono PCM WAV of `samples` with a LIST chunk after the data.
-fn wav(samples: &[i16], channels: u16) -> Vec<u8> {
-    let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    let mut h = Vec::new();
-    h.extend_from_slice(b"RIFF");
-    h.extend_from_slice(&(36 + data.len() as u32 + 12).to_le_bytes());
-    h.extend_from_slice(b"WAVEfmt ");
-    h.extend_from_slice(&16u32.to_le_bytes());
-    h.extend_from_slice(&1u16.to_le_bytes());
-    h.extend_from_slice(&channels.to_le_bytes());
-    h.extend_from_slice(&48000u32.to_le_bytes());
-    h.extend_from_slice(&(96000 * u32::from(channels)).to_le_bytes());
-    h.extend_from_slice(&(2 * channels).to_le_bytes());
-    h.extend_from_slice(&16u16.to_le_bytes());
-    h.extend_from_slice(b"data");
-    h.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    h.extend_from_slice(&data);
-    h.extend_from_slice(b"LIST\x04\x00\x00\x00abcd");
-    h
 }
 
 #[test]
