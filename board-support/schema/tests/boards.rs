@@ -91,6 +91,24 @@ fn demo_board_has_the_tile_budget_of_the_brief() {
 }
 
 #[test]
+fn an_accelerator_tile_boots_as_a_child_running_its_firmware() {
+    let text = "tilekit_board: 1
+name: accel-child
+tiles:
+  - { id: 0, kind: kernel, isa: host-native, dram: 16 MiB }
+  - { id: 1, kind: core, isa: host-native, dram: 16 MiB }
+  - { id: 2, kind: accel, accel: crypto, spm: 64 KiB }
+  - { id: 3, kind: memory, size: 128 MiB }
+boot:
+  - { program: pipeline, tile: 1, sessions: [fs] }
+  - { program: crypto, tile: 2, parent: 1, sessions: [fs] }
+";
+    let b = parse("accel-child.yaml", text, &Catalog::builtin()).unwrap();
+    assert_eq!(b.boot[1].program, "crypto");
+    assert_eq!(b.boot[1].parent, Some(0));
+}
+
+#[test]
 fn dram_slices_are_placed_without_overlap() {
     let text = std::fs::read_to_string(boards_dir().join("demo.yaml")).unwrap();
     let b = parse("demo.yaml", &text, &Catalog::builtin()).unwrap();

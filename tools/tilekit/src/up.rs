@@ -109,10 +109,21 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         return Ok(Exit::Failed);
     };
     let mut images = Vec::new();
-    for name in ["tilekit-kernel", "tilekit-root"]
-        .into_iter()
-        .chain(desc.boot.iter().map(|b| b.program.as_str()))
-    {
+    // An accelerator tile's entry loads nothing: its firmware runs.
+    let accel = |b: &board_schema::Boot| {
+        desc.tiles
+            .iter()
+            .any(|t| t.id == b.tile && t.kind == TileKind::Accel)
+    };
+    for name in ["tilekit-kernel", "tilekit-root"].into_iter().chain(
+        desc.boot
+            .iter()
+            .map(|b| if accel(b) { "" } else { b.program.as_str() }),
+    ) {
+        if name.is_empty() {
+            images.push(Vec::new());
+            continue;
+        }
         match crate::images::read(name) {
             Ok((_, b)) => images.push(b),
             Err(e) => {
