@@ -49,7 +49,7 @@ fn a_stage_that_refuses_its_parameters_fails_the_pipeline_by_name() {
     );
     assert_ne!(code, 0, "{printed}");
     assert!(
-        printed.contains("stage 1 (xor) failed: it does not understand its parameters"),
+        printed.contains("stage 1 (xor) on C0T04 failed: it does not understand its parameters"),
         "{printed}"
     );
     assert!(printed.contains("`key=300` is not a number"), "{printed}");
@@ -60,7 +60,7 @@ fn a_missing_input_is_reported_by_the_first_stage() {
     let (code, printed, _) = run(&["/nothing", "/out", "upcase"], &["upcase"], b"x");
     assert_ne!(code, 0, "{printed}");
     assert!(
-        printed.contains("stage 0 (upcase) failed: the file server said:"),
+        printed.contains("stage 0 (upcase) on C0T03 failed: the file server said:"),
         "{printed}"
     );
 }

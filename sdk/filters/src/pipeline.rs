@@ -9,7 +9,7 @@ use kif::upcall::Upcall;
 use crate::CTRL_SEL;
 use tile_files::{FileError, FileSession};
 use tile_gates::{ChildActivity, Env, GateError, RecvGate};
-use tile_runtime::tcu_mmio::{EpId, Label};
+use tile_runtime::tcu_mmio::{EpId, Label, TileId};
 
 /// Bytes of each pipe between two stages (its ring in the file server's
 /// memory).
@@ -32,6 +32,8 @@ pub enum PipelineError {
         index: usize,
         /// The stage's name.
         name: String,
+        /// The tile it ran on, once it had asked for its job.
+        tile: Option<TileId>,
         /// What happened.
         why: String,
     },
@@ -43,9 +45,18 @@ impl std::fmt::Display for PipelineError {
             PipelineError::Shape(s) => f.write_str(s),
             PipelineError::Gate(e) => write!(f, "cannot set up the pipeline: {e}"),
             PipelineError::Files(e) => write!(f, "cannot set up the pipeline's pipes: {e}"),
-            PipelineError::Stage { index, name, why } => {
-                write!(f, "stage {index} ({name}) failed: {why}")
-            }
+            PipelineError::Stage {
+                index,
+                name,
+                tile: Some(t),
+                why,
+            } => write!(f, "stage {index} ({name}) on {t} failed: {why}"),
+            PipelineError::Stage {
+                index,
+                name,
+                tile: None,
+                why,
+            } => write!(f, "stage {index} ({name}) failed: {why}"),
         }
     }
 }
@@ -94,6 +105,7 @@ pub struct Pipeline<'f, 'e> {
     output: String,
     stages: Vec<Stage>,
     pipe_size: u64,
+    timeout: Option<Duration>,
 }
 
 impl<'f, 'e> Pipeline<'f, 'e> {
@@ -108,6 +120,7 @@ impl<'f, 'e> Pipeline<'f, 'e> {
             output: output.into(),
             stages: Vec::new(),
             pipe_size: DEFAULT_PIPE_SIZE,
+            timeout: None,
         }
     }
 
@@ -136,6 +149,14 @@ impl<'f, 'e> Pipeline<'f, 'e> {
             params: format!("op={name} {params}"),
             accel: true,
         });
+        self
+    }
+
+    /// Stops the stages still running after `limit` and fails the
+    /// pipeline, naming the first of them and its tile (a hung filter or
+    /// accelerator must not hang its app).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
         self
     }
 
@@ -225,11 +246,14 @@ impl<'f, 'e> Pipeline<'f, 'e> {
         // a broken pipe (1) — the consequence of a neighbour's failure.
         let mut failures: BTreeMap<usize, (u8, String)> = BTreeMap::new();
         let mut stopped = false;
+        // Where each stage runs, from its first control message.
+        let mut tiles: BTreeMap<usize, TileId> = BTreeMap::new();
         while exits.len() < self.stages.len() {
             let mut busy = false;
             while let Some(m) = ctrl.fetch(env) {
                 busy = true;
                 let k = m.label() as usize;
+                tiles.entry(k).or_insert(m.header.sender_tile);
                 match (self.stages.get(k), Ctrl::decode(&m.payload)) {
                     (Some(_), Ok(Ctrl::Job)) => {
                         let (input, output) = self.ends(k);
@@ -286,16 +310,38 @@ impl<'f, 'e> Pipeline<'f, 'e> {
                     }
                 }
             }
+            if let Some(limit) = self.timeout
+                && !stopped
+                && t0.elapsed() > limit
+            {
+                for k in (0..self.stages.len()).filter(|k| !reports.contains_key(k)) {
+                    let why = format!(
+                        "did not finish within {:.1} s and was stopped",
+                        limit.as_secs_f64()
+                    );
+                    failures.entry(k).or_insert((0, why));
+                }
+                continue;
+            }
             if !busy && exits.len() < self.stages.len() {
-                // Any message wakes it: a control message or an upcall.
-                let _ = env.tile.tcu().sleep(EpId::INVALID);
+                if self.timeout.is_some() {
+                    // Look at the clock now and then.
+                    std::thread::sleep(Duration::from_millis(1));
+                } else {
+                    // Any message wakes it: a control message or an upcall.
+                    let _ = env.tile.tcu().sleep(EpId::INVALID);
+                }
             }
         }
         if let Some((k, (_, why))) = failures
             .into_iter()
             .min_by_key(|(k, (rank, _))| (*rank, *k))
         {
-            return Err(self.failure(k, why));
+            let mut e = self.failure(k, why);
+            if let PipelineError::Stage { tile, .. } = &mut e {
+                *tile = tiles.get(&k).copied();
+            }
+            return Err(e);
         }
         Ok(self
             .stages
@@ -317,6 +363,7 @@ impl<'f, 'e> Pipeline<'f, 'e> {
         PipelineError::Stage {
             index,
             name: self.stages[index].name.clone(),
+            tile: None,
             why,
         }
     }

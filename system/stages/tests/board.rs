@@ -95,7 +95,9 @@ fn a_stereo_wav_and_a_bad_key_are_refused_with_the_fix() {
     let (code, printed, _) = pipe(&[("sw-aes-ctr", "key=00ff iv=00")], &[("/in", b"x")]);
     assert_ne!(code, 0, "{printed}");
     assert!(
-        printed.contains("stage 0 (sw-aes-ctr) failed: it does not understand its parameters"),
+        printed.contains(
+            "stage 0 (sw-aes-ctr) on C0T03 failed: it does not understand its parameters"
+        ),
         "{printed}"
     );
     assert!(

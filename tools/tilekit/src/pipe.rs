@@ -39,7 +39,8 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
-    /// Stop and fail after this many seconds.
+    /// Stop stages still running after this many seconds and fail, naming
+    /// the first and its tile.
     #[arg(long, default_value_t = 120.0, value_name = "SECS")]
     timeout: f64,
     /// The stages, in order: NAME[:key=value]…
@@ -284,7 +285,11 @@ fn run_on(
         entries,
         host_sessions: vec![FILES],
     };
+    // The app stops hung stages itself (naming them); tilekit's own limit
+    // is a little longer.
     let mut app_args = vec![
+        "--timeout".to_owned(),
+        format!("{}", args.timeout.max(0.1)),
         "--report".to_owned(),
         "/pipe/report".to_owned(),
         "/pipe/in".to_owned(),
@@ -348,7 +353,7 @@ fn run_on(
     };
     files.syscalls().call(&start.encode())?;
     let app = cores[1];
-    let timeout = Duration::from_secs_f64(args.timeout.max(0.0));
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.0) + 10.0);
     let view = match board.wait(app, timeout) {
         Ok(v) => v,
         Err(e) => {

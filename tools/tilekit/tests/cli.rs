@@ -1091,7 +1091,7 @@ fn pipe_refuses_what_cannot_run_before_starting() {
     let (code, _, stderr) = tilekit(&["pipe", "--in", i, "--out", o, "aes-ctr:key=00ff:iv=00"]);
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("stage 0 (aes-ctr) failed: it does not understand its parameters"),
+        stderr.contains("stage 0 (aes-ctr) on C0T09 failed: it does not understand its parameters"),
         "{stderr}"
     );
     assert!(

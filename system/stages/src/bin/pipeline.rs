@@ -1,4 +1,4 @@
-//! `pipeline [--after MARK] [--report PATH] IN OUT STAGE…`: chains the filters root handed this program
+//! `pipeline [--after MARK] [--report PATH] [--timeout SECS] IN OUT STAGE…`: chains the filters root handed this program
 //! (`parent:` in the board file), in boot order, from file IN to file OUT
 //! through pipes; STAGE is the k-th filter's name followed by its
 //! parameters (`"xor key=90"`; `"accel:aes-ctr key=… iv=…"` for a filter
@@ -6,7 +6,9 @@
 //! the bytes in and out and when it finished. With `--after MARK` it
 //! first waits (up to 60 s) until MARK exists: another boot program
 //! writes the input. With `--report PATH` it also writes each stage's
-//! `filter_proto::StageLine` there (what `tilekit pipe` reads).
+//! `filter_proto::StageLine` there (what `tilekit pipe` reads). With
+//! `--timeout SECS` stages still running after SECS are stopped and the
+//! pipeline fails naming the first and its tile.
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -36,6 +38,7 @@ fn run(env: &Env<'_>) -> Result<(), String> {
     let mut args = env.tile.args();
     let files = FileSession::first(env).map_err(|e| format!("no file session: {e}"))?;
     let mut report = None;
+    let mut timeout = None;
     loop {
         match args {
             [flag, mark, rest @ ..] if flag == "--after" => {
@@ -46,6 +49,15 @@ fn run(env: &Env<'_>) -> Result<(), String> {
             }
             [flag, path, rest @ ..] if flag == "--report" => {
                 report = Some(path.clone());
+                args = rest;
+            }
+            [flag, secs, rest @ ..] if flag == "--timeout" => {
+                let s: f64 = secs
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                    .ok_or_else(|| format!("--timeout takes seconds, not `{secs}`"))?;
+                timeout = Some(Duration::from_secs_f64(s));
                 args = rest;
             }
             _ => break,
@@ -65,6 +77,9 @@ fn run(env: &Env<'_>) -> Result<(), String> {
         ));
     }
     let mut p = Pipeline::new(env, &files, input, output);
+    if let Some(t) = timeout {
+        p = p.timeout(t);
+    }
     for (child, spec) in children.into_iter().zip(stages) {
         let (name, params) = spec.split_once(' ').unwrap_or((spec, ""));
         // `accel:NAME`: the child is an accelerator tile's controller.
