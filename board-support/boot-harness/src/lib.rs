@@ -176,6 +176,10 @@ pub struct PipelineRun {
     pub payload: Vec<(TileId, [u64; 2])>,
     /// The tiles of the app and of each stage, in order.
     pub tiles: Vec<TileId>,
+    /// Per tile: register writes its TCU ignored (`TileState::violations`).
+    pub violations: Vec<(TileId, u64)>,
+    /// Every file the host put, as it reads back after the run.
+    pub files_after: Vec<(String, Option<Vec<u8>>)>,
 }
 
 /// Boots the `pipeline` app with `args` on tile 2 and the filter images
@@ -187,6 +191,20 @@ pub struct PipelineRun {
 /// # Panics
 /// If the board does not boot, a put fails or the app hangs.
 pub fn run_pipeline(args: &[&str], stages: &[&str], files: &[(&str, &[u8])]) -> PipelineRun {
+    run_pipeline_with(args, stages, files, &|_| {})
+}
+
+/// [`run_pipeline`], calling `prepare` with the board after it booted and
+/// before the app starts (to swap an accelerator's firmware, say).
+///
+/// # Panics
+/// As [`run_pipeline`].
+pub fn run_pipeline_with(
+    args: &[&str],
+    stages: &[&str],
+    files: &[(&str, &[u8])],
+    prepare: &dyn Fn(&Board),
+) -> PipelineRun {
     use board_host::CuState;
     use kif::plan::FILES;
     let mut programs = vec![Program::new(
@@ -221,24 +239,33 @@ pub fn run_pipeline(args: &[&str], stages: &[&str], files: &[(&str, &[u8])]) -> 
         host.put(path, data, &mut |_| {})
             .unwrap_or_else(|e| panic!("put {path}: {e}"));
     }
+    prepare(&board);
     start_held(&host, 0);
     let v = board
         .wait(tiles[0], Duration::from_secs(120))
         .unwrap_or_else(|e| panic!("{e}\nroot: {}", board.output(ROOT).unwrap_or_default()));
     assert_eq!(v.cu, Ok(CuState::Exited), "{}", v.printed);
-    let payload = board
+    let (payload, violations) = board
         .local_sim()
         .map(|sim| {
             sim.with_model(|m| {
-                board
+                let states: Vec<_> = board
                     .rom()
                     .tiles
                     .iter()
-                    .filter_map(|t| m.tile(t.id).map(|s| (t.id, s.payload)))
-                    .collect()
+                    .filter_map(|t| m.tile(t.id).map(|s| (t.id, s.payload, s.violations)))
+                    .collect();
+                (
+                    states.iter().map(|s| (s.0, s.1)).collect(),
+                    states.iter().map(|s| (s.0, s.2)).collect(),
+                )
             })
         })
         .unwrap_or_default();
+    let files_after = files
+        .iter()
+        .map(|(path, _)| ((*path).to_owned(), host.get(path, &mut |_| {}).ok()))
+        .collect();
     let out = host.get("/out", &mut |_| {}).ok();
     let mut printed = v.printed;
     for t in &tiles[1..] {
@@ -254,5 +281,7 @@ pub fn run_pipeline(args: &[&str], stages: &[&str], files: &[(&str, &[u8])]) -> 
         out,
         payload,
         tiles,
+        violations,
+        files_after,
     }
 }
