@@ -30,7 +30,7 @@ pub mod reg {
     pub const LEN: u16 = 4;
     /// Bytes the last job claims it wrote.
     pub const OUT_LEN: u16 = 5;
-    /// How to misbehave ([`Mode`]).
+    /// How to misbehave ([`crate::Mode`]).
     pub const MODE: u16 = 6;
 }
 
