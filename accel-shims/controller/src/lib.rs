@@ -14,7 +14,7 @@
 //!    points the tile's two memory endpoints at the pieces) and streams:
 //!    while the device works on one buffer, the controller writes the
 //!    previous buffer's output and reads the next input into the other
-//!    (double buffering, [`Controller::stream`]);
+//!    (double buffering, inside [`Controller::run`]);
 //! 4. reports bytes and a code ([`filter_proto::Ctrl::Done`]) and ends.
 //!
 //! `no_std` with `alloc`, as it would run on a small controller core; the

@@ -253,7 +253,7 @@ impl<'a> StageLine<'a> {
 /// there): a send gate to the client's control gate, a receive gate for
 /// every answer the controller waits for, a send gate over the tile's own
 /// file session, and two memory endpoints delegated to that session, which
-/// the file server points at file data. Local memory below [`BUFFERS`]
+/// the file server points at file data. Local memory below [`accel::BUFFERS`]
 /// belongs to the tile's runtime and these gates; the device reaches only
 /// `BUFFERS..` (its local buffers).
 pub mod accel {
