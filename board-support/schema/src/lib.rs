@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diag;
+pub mod manifest;
 pub mod model;
 pub mod size;
 pub mod validate;

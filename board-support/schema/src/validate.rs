@@ -39,15 +39,18 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The kinds, models and programs tilekit itself ships.
+    /// The kinds (built-in manifests, [`crate::manifest`]), models and
+    /// programs tilekit itself ships.
     pub fn builtin() -> Self {
+        crate::manifest::Registry::builtin().catalog()
+    }
+
+    /// The models and programs tilekit ships, without accelerator kinds.
+    pub(crate) fn base() -> Self {
         let set = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect();
         Self {
-            accel_kinds: set(&["isp", "dsp", "crypto"]),
-            firmware: ["isp", "dsp", "crypto"]
-                .iter()
-                .map(|k| ((*k).to_owned(), format!("shim-{k}")))
-                .collect(),
+            accel_kinds: BTreeSet::new(),
+            firmware: BTreeMap::new(),
             models: set(&["behavioural", "rtl"]),
             // The tile programs this workspace builds (samples; root and
             // the kernel are started by boot itself, not named here).

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use board_host::{Board, CuState};
 use board_schema::TileKind;
+use board_schema::manifest::{Registry, StageSpec};
 use filter_proto::StageLine;
 use serde_json::json;
 use tcu_mmio::TileId;
@@ -48,20 +49,6 @@ pub struct Args {
     stages: Vec<String>,
 }
 
-/// The stages tilekit knows, the program that runs each in software, and
-/// the accelerator kind that runs it on a tile.
-const KINDS: &[(&str, &str, &str)] = &[
-    ("isp", "sw-isp", "isp"),
-    ("fir", "sw-fir", "dsp"),
-    ("aes-ctr", "sw-aes-ctr", "crypto"),
-    ("sha256", "sw-sha256", "crypto"),
-];
-
-/// The (name, software program, accelerator kind) of stage `name`.
-fn kind(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
-    KINDS.iter().find(|k| k.0 == name)
-}
-
 /// A stage as given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stage {
@@ -71,15 +58,14 @@ pub struct Stage {
     pub params: Vec<(String, String)>,
 }
 
-/// Parses `NAME[:key=value]…`.
-pub fn parse_stage(s: &str) -> Result<Stage, String> {
+/// Parses `NAME[:key=value]…` against the stages `registry` knows.
+pub fn parse_stage(s: &str, registry: &Registry) -> Result<Stage, String> {
     let mut parts = s.split(':');
     let name = parts.next().unwrap_or_default().to_owned();
-    if kind(&name).is_none() {
-        let known: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
+    if registry.stage(&name).is_none() {
         return Err(format!(
-            "`{name}` is not a stage this tilekit knows; use one of: {}",
-            known.join(", ")
+            "`{name}` is not a stage this tilekit knows; use one of: {} (or register a kind: docs/porting.md)",
+            registry.stage_names().join(", ")
         ));
     }
     let params = parts
@@ -95,19 +81,23 @@ pub fn parse_stage(s: &str) -> Result<Stage, String> {
 /// Where each stage runs: an accelerator tile of its kind (each tile runs
 /// one stage), or `None` for software on a core tile (`--software`, or no
 /// free tile of that kind).
-fn place(rom: &board_window::Rom, stages: &[Stage], software: bool) -> Vec<Option<TileId>> {
+fn place(
+    rom: &board_window::Rom,
+    stages: &[Stage],
+    software: bool,
+    registry: &Registry,
+) -> Vec<Option<TileId>> {
     let mut used = Vec::new();
     stages
         .iter()
         .map(|st| {
-            let want = kind(&st.name).map(|k| k.2)?;
+            let (kind, _) = registry.stage(&st.name)?;
             if software {
                 return None;
             }
-            let t = rom
-                .tiles
-                .iter()
-                .find(|t| t.accel.as_deref() == Some(want) && !used.contains(&t.id))?;
+            let t = rom.tiles.iter().find(|t| {
+                t.accel.as_deref() == Some(kind.manifest.kind.as_str()) && !used.contains(&t.id)
+            })?;
             used.push(t.id);
             Some(t.id)
         })
@@ -123,23 +113,24 @@ struct ParamFile {
 
 /// The stage's parameters as its program takes them (`key=value` words),
 /// with files of this machine replaced by their place on the board.
-fn program_params(k: usize, st: &Stage, files: &mut Vec<ParamFile>) -> String {
+fn program_params(k: usize, st: &Stage, spec: &StageSpec, files: &mut Vec<ParamFile>) -> String {
     st.params
         .iter()
         .map(|(key, v)| {
-            let local = match (st.name.as_str(), key.as_str()) {
-                ("fir", "taps") => Some(v.as_str()),
-                ("aes-ctr", "key") => v.strip_prefix('@'),
-                _ => None,
+            let local = if spec.file_params.contains(key) {
+                Some((v.as_str(), ""))
+            } else if spec.file_at_params.contains(key) {
+                v.strip_prefix('@').map(|p| (p, "@"))
+            } else {
+                None
             };
             match local {
-                Some(path) => {
+                Some((path, at)) => {
                     let remote = format!("/pipe/params/{k}-{key}");
                     files.push(ParamFile {
                         local: PathBuf::from(path),
                         remote: remote.clone(),
                     });
-                    let at = if key == "key" { "@" } else { "" };
                     format!("{key}={at}{remote}")
                 }
                 None => format!("{key}={v}"),
@@ -152,10 +143,17 @@ fn program_params(k: usize, st: &Stage, files: &mut Vec<ParamFile>) -> String {
 /// Runs the pipeline.
 pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let t0 = Instant::now();
+    let registry = match Registry::load() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::Failed);
+        }
+    };
     let stages = match args
         .stages
         .iter()
-        .map(|s| parse_stage(s))
+        .map(|s| parse_stage(s, &registry))
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(s) => s,
@@ -175,7 +173,10 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
     let params: Vec<String> = stages
         .iter()
         .enumerate()
-        .map(|(k, s)| program_params(k, s, &mut param_files))
+        .map(|(k, s)| match registry.stage(&s.name) {
+            Some((_, spec)) => program_params(k, s, spec, &mut param_files),
+            None => String::new(),
+        })
         .collect();
     let mut uploads = vec![(PathBuf::new(), "/pipe/in".to_owned(), input)];
     for f in &param_files {
@@ -201,7 +202,7 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
         .filter(|t| t.kind == TileKind::Core)
         .map(|t| t.id)
         .collect();
-    let tiles = place(board.rom(), &stages, args.software);
+    let tiles = place(board.rom(), &stages, args.software, &registry);
     let software = tiles.iter().filter(|t| t.is_none()).count();
     let need = 2 + software;
     if cores.len() < need {
@@ -228,16 +229,30 @@ pub fn run(args: &Args) -> anyhow::Result<Exit> {
             None => (next_core.next().copied().unwrap_or(cores[0]), false),
         })
         .collect();
+    // The program of each software stage (a kind may have none).
+    let mut programs = Vec::new();
+    for (s, (_, accel)) in stages.iter().zip(&tiles) {
+        let Some((kind, spec)) = registry.stage(&s.name) else {
+            continue;
+        };
+        match (&spec.software, accel) {
+            (_, true) => programs.push(String::new()),
+            (Some(sw), false) => programs.push(kind.resolve(sw)),
+            (None, false) => {
+                eprintln!(
+                    "error: stage {} has no software version and needs a free `{}` accelerator tile, which board `{}` lacks",
+                    s.name,
+                    kind.manifest.kind,
+                    board.rom().name
+                );
+                return Ok(Exit::Failed);
+            }
+        }
+    }
     let mut images = Vec::new();
     for name in ["tilekit-kernel", "tilekit-root", "pipeline"]
         .into_iter()
-        .chain(stages.iter().zip(&tiles).map(|(s, (_, accel))| {
-            if *accel {
-                ""
-            } else {
-                kind(&s.name).map_or("", |k| k.1)
-            }
-        }))
+        .chain(programs.iter().map(String::as_str))
     {
         if name.is_empty() {
             // An accelerator's controller runs its firmware.
@@ -467,8 +482,9 @@ mod tests {
 
     #[test]
     fn stages_parse_or_say_what_exists() {
+        let r = Registry::builtin();
         assert_eq!(
-            parse_stage("isp:black=64:wb=2,1,1.5").unwrap(),
+            parse_stage("isp:black=64:wb=2,1,1.5", &r).unwrap(),
             Stage {
                 name: "isp".into(),
                 params: vec![
@@ -477,14 +493,14 @@ mod tests {
                 ],
             }
         );
-        assert_eq!(parse_stage("sha256").unwrap().params, vec![]);
+        assert_eq!(parse_stage("sha256", &r).unwrap().params, vec![]);
         assert!(
-            parse_stage("blur")
+            parse_stage("blur", &r)
                 .unwrap_err()
-                .contains("use one of: isp, fir, aes-ctr, sha256")
+                .contains("use one of: aes-ctr, sha256, fir, isp")
         );
         assert!(
-            parse_stage("fir:taps")
+            parse_stage("fir:taps", &r)
                 .unwrap_err()
                 .contains("`taps` is not key=value")
         );
@@ -492,21 +508,19 @@ mod tests {
 
     #[test]
     fn files_named_by_parameters_go_onto_the_board() {
+        let r = Registry::builtin();
         let mut files = Vec::new();
-        let p = program_params(
-            1,
-            &parse_stage("aes-ctr:key=@k.hex:iv=00").unwrap(),
-            &mut files,
+        let mut params = |k, s: &str| {
+            let st = parse_stage(s, &r).unwrap();
+            let spec = r.stage(&st.name).unwrap().1;
+            program_params(k, &st, spec, &mut files)
+        };
+        assert_eq!(
+            params(1, "aes-ctr:key=@k.hex:iv=00"),
+            "key=@/pipe/params/1-key iv=00"
         );
-        assert_eq!(p, "key=@/pipe/params/1-key iv=00");
-        let p = program_params(2, &parse_stage("fir:taps=lp.txt").unwrap(), &mut files);
-        assert_eq!(p, "taps=/pipe/params/2-taps");
-        let p = program_params(
-            0,
-            &parse_stage("aes-ctr:key=00ff:iv=00").unwrap(),
-            &mut files,
-        );
-        assert_eq!(p, "key=00ff iv=00");
+        assert_eq!(params(2, "fir:taps=lp.txt"), "taps=/pipe/params/2-taps");
+        assert_eq!(params(0, "aes-ctr:key=00ff:iv=00"), "key=00ff iv=00");
         let local: Vec<_> = files
             .iter()
             .map(|f| f.local.display().to_string())

@@ -1070,7 +1070,7 @@ fn pipe_refuses_what_cannot_run_before_starting() {
     assert_eq!(code, 2);
     assert!(
         stderr.contains(
-            "`blur` is not a stage this tilekit knows; use one of: isp, fir, aes-ctr, sha256"
+            "`blur` is not a stage this tilekit knows; use one of: aes-ctr, sha256, fir, isp (or register a kind: docs/porting.md)"
         ),
         "{stderr}"
     );

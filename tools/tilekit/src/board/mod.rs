@@ -32,7 +32,16 @@ pub fn run(cmd: BoardCommand) -> anyhow::Result<Exit> {
     }
 }
 
-/// The names boards may use: built-in accelerator kinds and models.
+/// The names boards may use: the programs and models tilekit ships and
+/// every accelerator kind registered by a manifest on the search path
+/// (`board_schema::manifest`). A manifest that does not parse is reported
+/// and the built-in kinds are used.
 pub fn catalog() -> board_schema::Catalog {
-    board_schema::Catalog::builtin()
+    match board_schema::manifest::Registry::load() {
+        Ok(r) => r.catalog(),
+        Err(e) => {
+            eprintln!("warning: {e}");
+            board_schema::Catalog::builtin()
+        }
+    }
 }
