@@ -1,7 +1,7 @@
 //! Accelerator kinds, registered by manifests.
 //!
 //! A kind is a name a board file gives an `accel` tile. Its manifest (a
-//! small YAML file) says which firmware the tile's controller runs and
+//! small YAML file named `KIND.accel.yaml`) says which firmware the tile's controller runs and
 //! which pipeline stages the kind serves:
 //!
 //! ```yaml
@@ -19,7 +19,7 @@
 //!
 //! `file_params` lists parameters whose value is always a host file
 //! (`taps=PATH`). The **search path**, in order: the kinds tilekit ships
-//! (`accel-shims/manifests/`, built in), every `*.yaml` in `accels/`
+//! (`accel-shims/manifests/`, built in), every `*.accel.yaml` in `accels/`
 //! beside the running executable, then in every directory of
 //! `TILEKIT_ACCEL_PATH` (`:`-separated). A kind or stage name registered
 //! twice is an error naming both files.
@@ -37,16 +37,16 @@ pub const ENV_ACCEL_PATH: &str = "TILEKIT_ACCEL_PATH";
 /// The manifests tilekit ships.
 const BUILTIN: &[(&str, &str)] = &[
     (
-        "crypto.yaml (built in)",
-        include_str!("../../../accel-shims/manifests/crypto.yaml"),
+        "crypto.accel.yaml (built in)",
+        include_str!("../../../accel-shims/manifests/crypto.accel.yaml"),
     ),
     (
-        "dsp.yaml (built in)",
-        include_str!("../../../accel-shims/manifests/dsp.yaml"),
+        "dsp.accel.yaml (built in)",
+        include_str!("../../../accel-shims/manifests/dsp.accel.yaml"),
     ),
     (
-        "isp.yaml (built in)",
-        include_str!("../../../accel-shims/manifests/isp.yaml"),
+        "isp.accel.yaml (built in)",
+        include_str!("../../../accel-shims/manifests/isp.accel.yaml"),
     ),
 ];
 
@@ -214,7 +214,11 @@ impl Registry {
             };
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.ends_with(".accel.yaml"))
+                })
                 .collect();
             files.sort();
             for path in files {
@@ -353,7 +357,7 @@ mod tests {
     fn a_manifest_from_a_folder_registers_its_kind_with_paths_beside_it() {
         let dir = std::env::temp_dir().join(format!("tilekit-manifest-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("crc.yaml");
+        let path = dir.join("crc.accel.yaml");
         std::fs::write(
             &path,
             "tilekit_accel: 1\nkind: crc\nfirmware: target/debug/shim-crc\nstages:\n  - { name: crc32, software: target/debug/sw-crc32 }\n",

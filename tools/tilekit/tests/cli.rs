@@ -14,6 +14,7 @@ fn tilekit(args: &[&str]) -> (i32, String, String) {
         .current_dir(root)
         .env_remove("TILEKIT_LOG")
         .env_remove("TILEKIT_BOARD")
+        .env_remove("TILEKIT_ACCEL_PATH")
         .output()
         .unwrap();
     (
@@ -1099,4 +1100,73 @@ fn pipe_refuses_what_cannot_run_before_starting() {
         "{stderr}"
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn a_kind_registered_by_a_manifest_needs_no_edit_of_tilekit() {
+    // A new kind, `loopback`: its manifest names a firmware built outside
+    // tilekit (the hostile accelerator of the containment tests, which
+    // copies when its stage is `copy`), relative to the manifest.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_tilekit")).with_file_name("shim-hostile");
+    std::fs::copy(&bin, dir.path().join("shim-loopback")).unwrap();
+    std::fs::write(
+        dir.path().join("loopback.accel.yaml"),
+        "tilekit_accel: 1\nkind: loopback\nfirmware: ./shim-loopback\nstages:\n  - { name: copy }\n",
+    )
+    .unwrap();
+    let demo = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards/demo.yaml"),
+    )
+    .unwrap();
+    let board = dir.path().join("board.yaml");
+    std::fs::write(
+        &board,
+        demo.replace("label: dsp, accel: dsp", "label: loop, accel: loopback"),
+    )
+    .unwrap();
+    let run = |args: &[&str], with_kind: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tilekit"));
+        c.args(args).env_remove("TILEKIT_BOARD");
+        if with_kind {
+            c.env("TILEKIT_ACCEL_PATH", dir.path());
+        } else {
+            c.env_remove("TILEKIT_ACCEL_PATH");
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let b = board.to_str().unwrap();
+    // Unknown without its manifest ...
+    let (code, _, stderr) = run(&["board", "check", b], false);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("loopback"), "{stderr}");
+    // ... a kind like any other with it.
+    let (code, stdout, stderr) = run(&["board", "check", b], true);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let input = dir.path().join("in.bin");
+    let data: Vec<u8> = (0..150_001u32).map(|i| (i * 7 + i / 300) as u8).collect();
+    std::fs::write(&input, &data).unwrap();
+    let out = dir.path().join("out.bin");
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let (code, stdout, stderr) = run(
+        &["pipe", "--json", "--board", b, "--in", i, "--out", o, "copy"],
+        true,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["stages"][0]["tile"], "C0T08");
+    assert_eq!(v["stages"][0]["mode"], "accelerator");
+    assert!(std::fs::read(&out).unwrap() == data);
+    // Without a software version, a board lacking the tile is refused.
+    let (code, _, stderr) = run(&["pipe", "--in", i, "--out", o, "copy"], true);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("stage copy has no software version and needs a free `loopback` accelerator tile"),
+        "{stderr}"
+    );
 }
