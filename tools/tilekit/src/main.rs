@@ -9,6 +9,7 @@
 //!   3 the board or the machine is not available.
 #![forbid(unsafe_code)]
 
+mod accel;
 mod board;
 mod completions;
 mod console;
@@ -52,6 +53,9 @@ enum Command {
     /// Check, show and describe board files.
     #[command(subcommand)]
     Board(board::BoardCommand),
+    /// Accelerator kinds: list the registered ones, generate a new one.
+    #[command(subcommand)]
+    Accel(accel::AccelCommand),
     /// Serve a simulated board (`sim:NAME`) until stopped.
     Sim(sim::Args),
     /// List the boards this machine can reach.
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Board(cmd) => board::run(cmd),
+        Command::Accel(cmd) => accel::run(cmd),
         Command::Sim(args) => sim::run(&args),
         Command::List(args) => list::run(&args),
         Command::Dump(args) => dump::run(&args),

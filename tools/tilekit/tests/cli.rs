@@ -96,6 +96,9 @@ fn help_texts() {
         &["board", "show", "--help"],
         &["board", "schema", "--help"],
         &["board", "validate", "--help"],
+        &["accel", "--help"],
+        &["accel", "list", "--help"],
+        &["accel", "new", "--help"],
         &["sim", "--help"],
         &["list", "--help"],
         &["run", "--help"],
@@ -1154,7 +1157,9 @@ fn a_kind_registered_by_a_manifest_needs_no_edit_of_tilekit() {
     let out = dir.path().join("out.bin");
     let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
     let (code, stdout, stderr) = run(
-        &["pipe", "--json", "--board", b, "--in", i, "--out", o, "copy"],
+        &[
+            "pipe", "--json", "--board", b, "--in", i, "--out", o, "copy",
+        ],
         true,
     );
     assert_eq!(code, 0, "{stdout}{stderr}");
@@ -1166,7 +1171,82 @@ fn a_kind_registered_by_a_manifest_needs_no_edit_of_tilekit() {
     let (code, _, stderr) = run(&["pipe", "--in", i, "--out", o, "copy"], true);
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("stage copy has no software version and needs a free `loopback` accelerator tile"),
+        stderr.contains(
+            "stage copy has no software version and needs a free `loopback` accelerator tile"
+        ),
         "{stderr}"
     );
+}
+
+#[test]
+fn accel_new_generates_a_crate_that_builds_and_passes_its_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("my-xor");
+    let k = krate.to_str().unwrap();
+    let (code, stdout, stderr) = tilekit(&["accel", "new", "my-xor", "--dir", k]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    for f in [
+        "Cargo.toml",
+        "my-xor.accel.yaml",
+        "board.yaml",
+        "src/device.rs",
+        "src/driver.rs",
+        "src/client.rs",
+        "src/main.rs",
+        "tests/device.rs",
+        "tests/board.rs",
+        "README.md",
+    ] {
+        assert!(krate.join(f).is_file(), "{f} missing");
+    }
+    // Unchanged, it builds and its tests pass — the device through its
+    // registers and the stage on its tile of the simulated board. (Its
+    // own target folder inside ours, so reruns are incremental.)
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/accel-new");
+    let out = Command::new(env!("CARGO"))
+        .args(["test", "--offline"])
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", &target)
+        .env("TILEKIT", env!("CARGO_BIN_EXE_tilekit"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    let log =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}");
+    assert!(!log.contains("warning"), "{log}");
+    assert_eq!(log.matches("1 passed").count(), 2, "{log}");
+    // tilekit knows the kind through its manifest, with no edit.
+    let with_kind = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tilekit"))
+            .args(args)
+            .env("TILEKIT_ACCEL_PATH", &krate)
+            .output()
+            .unwrap()
+    };
+    let check = with_kind(&["board", "check", krate.join("board.yaml").to_str().unwrap()]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let list = with_kind(&["accel", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let kinds: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["crypto", "dsp", "isp", "my-xor"]);
+    // What it refuses: a bad name, a built-in one, a folder in use.
+    let (code, _, stderr) = tilekit(&["accel", "new", "My_Xor"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not a kind name"), "{stderr}");
+    let (code, _, stderr) = tilekit(&["accel", "new", "crypto"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("built-in kind or stage"), "{stderr}");
+    let (code, _, stderr) = tilekit(&["accel", "new", "other", "--dir", k]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("exists and is not empty"), "{stderr}");
 }
