@@ -227,7 +227,14 @@ impl<'f, 'e> Pipeline<'f, 'e> {
         for (k, s) in self.stages.iter().enumerate() {
             if s.accel {
                 eps[k] = crate::accel::connect(env, &s.child, ctrl.sel, k as u64)
-                    .map_err(|e| self.failure(k, format!("cannot connect its tile: {e}")))?;
+                    .map_err(|e| {
+                        self.failure(
+                            k,
+                            format!(
+                                "cannot connect its tile ({e}); its boot entry needs `parent:` this program and `sessions: [fs]`"
+                            ),
+                        )
+                    })?;
             } else {
                 let sgate = env.sel();
                 env.sys
