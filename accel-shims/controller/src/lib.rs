@@ -153,6 +153,31 @@ pub trait Driver {
     fn more(&mut self, port: &dyn Port, dst: u64, room: u64) -> Result<(), Failure>;
 }
 
+/// Checks a device's status word once a job ended, the way most blocks
+/// report: an error code in the byte at `error_shift` (0: none), named by
+/// `describe`, and a `done` bit.
+pub fn check_status(
+    block: &str,
+    status: u64,
+    error_shift: u32,
+    done: u64,
+    describe: fn(u64) -> &'static str,
+) -> Result<(), Failure> {
+    let code = (status >> error_shift) & 0xFF;
+    if code != 0 {
+        return Err(Failure::device(alloc::format!(
+            "the {block} block reports error {code}: {}",
+            describe(code)
+        )));
+    }
+    if status & done == 0 {
+        return Err(Failure::device(alloc::format!(
+            "the {block} block is idle but not done"
+        )));
+    }
+    Ok(())
+}
+
 /// Parameter files (a key, taps) as a driver reads them before streaming.
 pub trait ParamFiles {
     /// The whole file at `path` (at most `max` bytes).

@@ -125,6 +125,18 @@ fn through_the_host(runs: &[Vec<&str>], input: &[u8]) -> Vec<u8> {
         );
     }
     let out = files.get("/out.bin", &mut |_| {}).unwrap();
+    let r = host_done(&board, &files);
+    assert!(
+        r.printed.contains("root: the host tile is done"),
+        "{}",
+        r.printed
+    );
+    out
+}
+
+/// The host is done with its session: root, which waited for it, ends
+/// cleanly. Returns root's end.
+fn host_done(board: &Board, files: &board_host::HostFiles<'_>) -> board_host::TileView {
     files.syscalls().exit(0).unwrap();
     let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
     assert_eq!(
@@ -133,12 +145,7 @@ fn through_the_host(runs: &[Vec<&str>], input: &[u8]) -> Vec<u8> {
         "{}",
         r.printed
     );
-    assert!(
-        r.printed.contains("root: the host tile is done"),
-        "{}",
-        r.printed
-    );
-    out
+    r
 }
 
 fn random(n: usize, seed: u64) -> Vec<u8> {
@@ -224,14 +231,7 @@ fn a_client_naming_a_memory_endpoint_it_did_not_delegate_is_refused() {
     // The proper endpoint still works.
     files.put("/y", b"fine", &mut |_| {}).unwrap();
     assert_eq!(files.get("/y", &mut |_| {}).unwrap(), b"fine");
-    files.syscalls().exit(0).unwrap();
-    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
-    assert_eq!(
-        (r.cu, r.exit_code),
-        (Ok(CuState::Exited), 0),
-        "{}",
-        r.printed
-    );
+    host_done(&board, &files);
 }
 
 #[test]
@@ -259,14 +259,7 @@ fn a_pipe_removed_while_open_frees_its_name_at_once() {
     // and the new pipe is removed as any unused one.
     files.request(Request::Close { fd }).unwrap();
     files.unlink("/p").unwrap();
-    files.syscalls().exit(0).unwrap();
-    let r = board.wait(ROOT, Duration::from_secs(30)).unwrap();
-    assert_eq!(
-        (r.cu, r.exit_code),
-        (Ok(CuState::Exited), 0),
-        "{}",
-        r.printed
-    );
+    host_done(&board, &files);
 }
 
 #[test]

@@ -14,7 +14,7 @@ extern crate alloc;
 
 use alloc::format;
 
-use accel_controller::{Driver, Failure, ParamFiles, Port, Step, param_file};
+use accel_controller::{Driver, Failure, ParamFiles, Port, Step, check_status, param_file};
 use crypto_model::device::{ctrl, err, reg, status};
 use crypto_model::hex;
 use filter_proto::Job;
@@ -154,16 +154,7 @@ impl Driver for CryptoDriver {
             return Ok(s);
         }
         let st = port.read(reg::STATUS);
-        let code = (st >> status::ERROR_SHIFT) & 0xFF;
-        if code != 0 {
-            return Err(Failure::device(format!(
-                "the crypto block reports error {code}: {}",
-                describe(code)
-            )));
-        }
-        if st & status::DONE == 0 {
-            return Err(Failure::device("the crypto block is idle but not done"));
-        }
+        check_status("crypto", st, status::ERROR_SHIFT, status::DONE, describe)?;
         if self.finishing {
             let mut d = [0u8; 32];
             for (i, w) in d.chunks_mut(8).enumerate() {

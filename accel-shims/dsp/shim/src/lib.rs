@@ -14,7 +14,7 @@ use alloc::format;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use accel_controller::{Driver, Failure, ParamFiles, Port, Step, param_file};
+use accel_controller::{Driver, Failure, ParamFiles, Port, Step, check_status, param_file};
 use dsp_model::device::{ctrl, err, reg, status};
 use dsp_model::taps;
 use dsp_model::wav::{Start, detect};
@@ -54,17 +54,7 @@ fn describe(code: u64) -> &'static str {
 
 fn check(port: &dyn Port) -> Result<(), Failure> {
     let st = port.read(reg::STATUS);
-    let code = (st >> status::ERROR_SHIFT) & 0xFF;
-    if code != 0 {
-        return Err(Failure::device(format!(
-            "the DSP block reports error {code}: {}",
-            describe(code)
-        )));
-    }
-    if st & status::DONE == 0 {
-        return Err(Failure::device("the DSP block is idle but not done"));
-    }
-    Ok(())
+    check_status("DSP", st, status::ERROR_SHIFT, status::DONE, describe)
 }
 
 impl DspDriver {

@@ -14,7 +14,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use accel_controller::{Driver, Failure, ParamFiles, Port, Step};
+use accel_controller::{Driver, Failure, ParamFiles, Port, Step, check_status};
 use filter_proto::Job;
 use isp_model::device::{ctrl, err, reg, status};
 use isp_model::{Gamma, Params};
@@ -117,15 +117,7 @@ impl Driver for IspDriver {
                 "the input is not a Bayer RGGB PGM frame (P5, 8- or 16-bit, maxval up to 65535)",
             ));
         }
-        if code != 0 {
-            return Err(Failure::device(format!(
-                "the ISP block reports error {code}: {}",
-                describe(code)
-            )));
-        }
-        if st & status::DONE == 0 {
-            return Err(Failure::device("the ISP block is idle but not done"));
-        }
+        check_status("ISP", st, status::ERROR_SHIFT, status::DONE, describe)?;
         match self.phase {
             Phase::Feeding { dst, room } => {
                 if st & status::MORE != 0 {

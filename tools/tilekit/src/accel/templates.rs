@@ -195,10 +195,18 @@ impl Device for {{Camel}}Device {
 const DRIVER: &str = r#"//! How the tile's controller drives the `{{name}}` block: the stage's
 //! parameters become register values, every buffer of input one job.
 
-use accel_controller::{Driver, Failure, ParamFiles, Port, Step};
+use accel_controller::{Driver, Failure, ParamFiles, Port, Step, check_status};
 use filter_proto::Job;
 
 use crate::device::{reg, status};
+
+/// The words for an error code of `STATUS`.
+fn describe(code: u64) -> &'static str {
+    match code {
+        status::RANGE => "a job's buffers leave the local buffers",
+        _ => "an error code the block does not document",
+    }
+}
 
 /// The driver.
 #[derive(Debug, Default)]
@@ -250,13 +258,7 @@ impl Driver for {{Camel}}Driver {
             return Ok(Step::Done(0));
         }
         let st = port.read(reg::STATUS);
-        let code = (st >> status::ERROR_SHIFT) & 0xFF;
-        if code != 0 {
-            return Err(Failure::device(format!("the {{name}} block reports error {code}")));
-        }
-        if st & status::DONE == 0 {
-            return Err(Failure::device("the {{name}} block is idle but not done"));
-        }
+        check_status("{{name}}", st, status::ERROR_SHIFT, status::DONE, describe)?;
         Ok(Step::Done(port.read(reg::OUT_LEN)))
     }
 
